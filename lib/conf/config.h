@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pmemns.h"
+
+/* One problem found in the configuration, with where it was found. */
+typedef struct ConfDiag {
+        char *file;
+        unsigned line; /* 0: the file as a whole */
+        char *key;     /* NULL: not about one key */
+        char *message;
+} ConfDiag;
+
+typedef struct ConfDiags {
+        ConfDiag *items;
+        size_t n;
+} ConfDiags;
+
+typedef struct RegionSelector {
+        char *name;
+        char *file;
+        unsigned line;
+
+        char *match_dev;      /* glob on the kernel device name, NULL: any */
+        bool match_numa;
+        int numa_node;
+        char *match_type;     /* "pmem" or "blk", NULL: any */
+        char *match_provider; /* glob on the bus provider, NULL: any */
+        uint64_t size_min;    /* 0: no bound */
+        uint64_t size_max;    /* 0: no bound */
+        bool has_granularity;
+        Granularity granularity;
+        bool init_labels;
+} RegionSelector;
+
+typedef enum SizeKind {
+        SIZE_BYTES,   /* raw size in bytes */
+        SIZE_PERCENT, /* percent of the region's size */
+        SIZE_REST,    /* all that remains */
+        SIZE_USABLE,  /* the device must offer at least this many bytes */
+} SizeKind;
+
+typedef struct NamespacePolicy {
+        char *name;
+        char *file;
+        unsigned line;
+
+        char *region;          /* selector name */
+        size_t selector_index; /* resolved index into Config.selectors */
+        NsMode mode;
+        SizeKind size_kind;
+        uint64_t size;     /* SIZE_BYTES / SIZE_USABLE */
+        unsigned percent;  /* SIZE_PERCENT, 1..100 */
+        unsigned count;
+        NsMap map;
+        uint64_t align;       /* fsdax/devdax mapping size, 0: the kernel default */
+        uint64_t sector_size; /* sector mode */
+        SystemRam system_ram;
+} NamespacePolicy;
+
+typedef struct DaemonConfig {
+        Granularity granularity;
+        bool load_modules;
+        ApplyMode apply;
+} DaemonConfig;
+
+typedef struct Config {
+        DaemonConfig daemon;
+        RegionSelector *selectors;
+        size_t n_selectors;
+        NamespacePolicy *policies;
+        size_t n_policies;
+        char **files; /* files read, in order */
+        size_t n_files;
+} Config;
+
+/* Where the policy.d directories are, lowest priority first. */
+typedef struct ConfPaths {
+        const char *main_file;         /* pmemnsd.conf */
+        const char *const *policy_dirs; /* NULL-terminated, lowest priority first */
+} ConfPaths;
+
+void config_done(Config *c);
+void conf_diags_done(ConfDiags *d);
+int conf_diag_add(ConfDiags *d, const char *file, unsigned line, const char *key,
+                  const char *format, ...) __attribute__((format(printf, 5, 6)));
+
+/* Read pmemnsd.conf and every surviving policy file. Returns 0 when the configuration is
+ * usable, 1 when problems were found (all of them are in *diags and *ret is left
+ * empty), negative errno on I/O or allocation failure. */
+int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags);
+
+/* Parse configuration text, for tests and fuzzing. policy_files: "name" -> text pairs. */
+int config_load_strings(const char *main_text, const char *const *policy_files, Config *ret,
+                        ConfDiags *diags);
+
+/* List the policy files that survive masking, in lexical order of their names. */
+int conf_files_list(const char *const *dirs, char ***ret, size_t *ret_n);
+
+/* Instance name of a policy: "db" for count 1, "db.N" otherwise. */
+char *policy_instance_name(const NamespacePolicy *p, unsigned index);
+
+/* Look up a selector or policy by name. */
+const RegionSelector *config_find_selector(const Config *c, const char *name);

@@ -1,0 +1,921 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "plan/layout.h"
+#include "plan/planner.h"
+#include "util/macro.h"
+#include "util/size.h"
+
+static const char *const plan_action_table[_PLAN_ACTION_MAX] = {
+        [PLAN_CREATE] = "create", [PLAN_ADOPT] = "adopt", [PLAN_DRIFT] = "drift",
+        [PLAN_CONFLICT] = "conflict", [PLAN_SKIP] = "skip", [PLAN_FAILED] = "failed",
+};
+
+const char *plan_action_to_string(PlanAction a) {
+        return a >= 0 && a < _PLAN_ACTION_MAX ? plan_action_table[a] : NULL;
+}
+
+void ns_state_done(NsState *n) {
+        free(n->dev);
+        free(n->name);
+        free(n->uuid);
+        free(n->signature);
+}
+
+void region_state_done(RegionState *r) {
+        free(r->dev);
+        free(r->type);
+        free(r->provider);
+        for (size_t i = 0; i < r->n_namespaces; i++)
+                ns_state_done(&r->namespaces[i]);
+        free(r->namespaces);
+}
+
+void region_states_free(RegionState *r, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                region_state_done(&r[i]);
+        free(r);
+}
+
+void plan_done(Plan *p) {
+        for (size_t i = 0; i < p->n_rows; i++) {
+                free(p->rows[i].instance);
+                free(p->rows[i].region);
+                free(p->rows[i].message);
+                free(p->rows[i].ns_dev);
+        }
+        for (size_t i = 0; i < p->n_regions; i++)
+                free(p->regions[i].region);
+        free(p->rows);
+        free(p->regions);
+        *p = (Plan) {};
+}
+
+const PlanRow *plan_find_instance(const Plan *p, const char *instance) {
+        for (size_t i = 0; i < p->n_rows; i++)
+                if (streq(p->rows[i].instance, instance))
+                        return &p->rows[i];
+        return NULL;
+}
+
+bool selector_matches(const RegionSelector *s, const RegionState *r) {
+        if (s->match_dev && fnmatch(s->match_dev, r->dev, 0) != 0)
+                return false;
+        if (s->match_numa && s->numa_node != r->numa_node)
+                return false;
+        if (s->match_type && !streq(s->match_type, strempty(r->type)))
+                return false;
+        if (s->match_provider && fnmatch(s->match_provider, strempty(r->provider), 0) != 0)
+                return false;
+        if (s->size_min && r->size < s->size_min)
+                return false;
+        if (s->size_max && r->size > s->size_max)
+                return false;
+        return true;
+}
+
+uint64_t region_align_for(uint64_t granularity, unsigned ways) {
+        uint64_t a = granularity;
+        if (ways > 1 && a % ways)
+                a *= ways;
+        return a;
+}
+
+/* ---- free space, in offsets from the region start ------------------------------------ */
+
+typedef struct Extent {
+        uint64_t start, end; /* [start, end) */
+} Extent;
+
+typedef struct Space {
+        Extent *ext;
+        size_t n;
+} Space;
+
+static void space_done(Space *s) {
+        s->ext = mfree(s->ext);
+        s->n = 0;
+}
+
+static int space_init(Space *s, uint64_t size, const NsState *ns, size_t n_ns, uint64_t base) {
+        *s = (Space) {};
+        s->ext = malloc(sizeof(Extent) * (n_ns + 1));
+        if (!s->ext)
+                return -ENOMEM;
+        uint64_t cur = 0;
+        /* namespaces are sorted by start */
+        for (size_t i = 0; i < n_ns; i++) {
+                uint64_t st, en;
+                if (ns[i].size == 0 || ns[i].start < base)
+                        continue;
+                st = ns[i].start - base;
+                en = st + ns[i].size;
+                if (st > cur)
+                        s->ext[s->n++] = (Extent) { cur, MIN(st, size) };
+                cur = MAX(cur, en);
+        }
+        if (cur < size)
+                s->ext[s->n++] = (Extent) { cur, size };
+        return 0;
+}
+
+/* First fit over the free extents in address order, as scan_allocate() in
+ * drivers/nvdimm/namespace_devs.c does: space_valid() aligns each free range's start up
+ * and its end down to align/ways (in DPA terms, which is align in region offsets) and a
+ * new allocation must fit whole in one range. */
+static bool space_first_fit(const Space *s, uint64_t size, uint64_t align, uint64_t *ret) {
+        for (size_t i = 0; i < s->n; i++) {
+                uint64_t st = round_up_u64(s->ext[i].start, align);
+                uint64_t en = round_down_u64(s->ext[i].end, align);
+                if (en > st && en - st >= size) {
+                        *ret = st;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* The largest aligned free extent; the first of equals, which is what first fit takes. */
+static uint64_t space_largest(const Space *s, uint64_t align) {
+        uint64_t best = 0;
+        for (size_t i = 0; i < s->n; i++) {
+                uint64_t st = round_up_u64(s->ext[i].start, align);
+                uint64_t en = round_down_u64(s->ext[i].end, align);
+                if (en > st && en - st > best)
+                        best = en - st;
+        }
+        return best;
+}
+
+static uint64_t space_total(const Space *s) {
+        uint64_t t = 0;
+        for (size_t i = 0; i < s->n; i++)
+                t += s->ext[i].end - s->ext[i].start;
+        return t;
+}
+
+static uint64_t space_aligned_total(const Space *s, uint64_t align) {
+        uint64_t t = 0;
+        for (size_t i = 0; i < s->n; i++) {
+                uint64_t st = round_up_u64(s->ext[i].start, align);
+                uint64_t en = round_down_u64(s->ext[i].end, align);
+                if (en > st)
+                        t += en - st;
+        }
+        return t;
+}
+
+static int space_take(Space *s, uint64_t off, uint64_t size) {
+        for (size_t i = 0; i < s->n; i++) {
+                Extent e = s->ext[i];
+                if (off < e.start || off + size > e.end)
+                        continue;
+                if (off == e.start && off + size == e.end) {
+                        memmove(&s->ext[i], &s->ext[i + 1], sizeof(Extent) * (s->n - i - 1));
+                        s->n--;
+                } else if (off == e.start)
+                        s->ext[i].start = off + size;
+                else if (off + size == e.end)
+                        s->ext[i].end = off;
+                else {
+                        Extent *n = realloc(s->ext, sizeof(Extent) * (s->n + 1));
+                        if (!n)
+                                return -ENOMEM;
+                        s->ext = n;
+                        memmove(&s->ext[i + 2], &s->ext[i + 1], sizeof(Extent) * (s->n - i - 1));
+                        s->ext[i].end = off;
+                        s->ext[i + 1] = (Extent) { off + size, e.end };
+                        s->n++;
+                }
+                return 0;
+        }
+        return -ENOSPC;
+}
+
+/* ---- rows ------------------------------------------------------------------------------ */
+
+typedef struct Ctx {
+        const PlanInput *in;
+        Plan *plan;
+        int error;
+} Ctx;
+
+static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
+                        NsMode mode, ssize_t policy) {
+        PlanRow *n = realloc(c->plan->rows, sizeof(PlanRow) * (c->plan->n_rows + 1));
+        if (!n) {
+                c->error = -ENOMEM;
+                return NULL;
+        }
+        c->plan->rows = n;
+        PlanRow *row = &n[c->plan->n_rows++];
+        *row = (PlanRow) {
+                .action = action,
+                .instance = strdup(strempty(instance)),
+                .region = strdup(r->dev),
+                .mode = mode,
+                .policy = policy,
+                .map = NS_MAP_DEV,
+        };
+        if (!row->instance || !row->region)
+                c->error = -ENOMEM;
+        return row;
+}
+
+static void row_message(Ctx *c, PlanRow *row, const char *format, ...) _printf_(3, 4);
+static void row_message(Ctx *c, PlanRow *row, const char *format, ...) {
+        va_list ap;
+        char *m;
+
+        if (!row)
+                return;
+        va_start(ap, format);
+        if (vasprintf(&m, format, ap) < 0) {
+                c->error = -ENOMEM;
+                m = NULL;
+        }
+        va_end(ap);
+        free(row->message);
+        row->message = m;
+}
+
+static void row_from_policy(PlanRow *row, const NamespacePolicy *p) {
+        if (!row)
+                return;
+        row->map = p->map;
+        row->align = p->align;
+        row->sector_size = p->sector_size;
+        row->system_ram = p->system_ram;
+}
+
+static LayoutParams layout_params(const PlanInput *in, const RegionState *r, NsMode mode,
+                                  uint64_t start, uint64_t size, NsMap map, uint64_t align,
+                                  uint64_t sector_size, bool labelless) {
+        return (LayoutParams) {
+                .mode = mode,
+                .start = start,
+                .size = size,
+                .map = map,
+                .align = align,
+                .compat_align = in->kernel->compat_align,
+                .page_size = in->kernel->page_size,
+                .sector_size = sector_size,
+                /* drivers/nvdimm/btt_devs.c:nd_btt_version(): BTT2 (v1.2 labels) starts at
+                 * 0, BTT1.1 (v1.1 labels, label-less namespaces) at 4K. */
+                .btt_initial_offset = (!labelless && r->labels_v1_2) ? 0 : 4 * KiB,
+                .strict_end = in->kernel->version_major > 6 ||
+                              (in->kernel->version_major == 6 && in->kernel->version_minor >= 12),
+        };
+}
+
+static int layout_compute_p(LayoutParams p, Layout *l, const char **why) {
+        return layout_compute(&p, l, why);
+}
+
+static bool mode_is_claimed(NsMode m) {
+        return m == NS_MODE_FSDAX || m == NS_MODE_DEVDAX || m == NS_MODE_SECTOR;
+}
+
+/* Per-region planning state. */
+typedef struct RegionCtx {
+        const RegionState *r;
+        RegionPlan *rp;
+        const RegionSelector *sel;
+        ssize_t sel_index;
+        uint64_t granularity;
+        uint64_t align;       /* region align we write */
+        uint64_t alloc_align; /* the allocation granularity the kernel will use */
+        bool init_labels;
+        Space space;
+        bool *claimed;
+} RegionCtx;
+
+static uint64_t percent_of(uint64_t size, unsigned pct) {
+        return (uint64_t) ((unsigned __int128) size * pct / 100);
+}
+
+/* Sizes a policy accepts for an existing namespace: [min, max], max 0 = unbounded. */
+static void acceptable_size(const RegionCtx *rc, const NamespacePolicy *p, const KernelInfo *k,
+                            uint64_t *min, uint64_t *max) {
+        uint64_t tolerance = MAX(rc->granularity, k->section_size);
+
+        *min = 0;
+        *max = 0;
+        switch (p->size_kind) {
+        case SIZE_BYTES:
+                *min = p->size;
+                *max = round_up_u64(p->size, tolerance);
+                break;
+        case SIZE_PERCENT: {
+                uint64_t exact = percent_of(rc->r->size, p->percent);
+                *min = round_down_u64(exact, rc->align);
+                *max = round_up_u64(exact, tolerance);
+                break;
+        }
+        default:
+                break;
+        }
+}
+
+static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t pi,
+                       const char *instance, const NsState *ns) {
+        const PlanInput *in = c->in;
+        uint64_t min, max, usable = ns->usable;
+        Layout l;
+        PlanRow *row;
+        char drift[256] = "";
+
+        if (usable == 0 && ns->mode == p->mode &&
+            layout_compute_p(layout_params(in, rc->r, ns->mode, ns->start, ns->size,
+                                                         ns->map, ns->align, p->sector_size,
+                                                         !rc->r->labeled),
+                           &l, NULL) >= 0)
+                usable = l.usable;
+
+        acceptable_size(rc, p, in->kernel, &min, &max);
+        if (ns->mode != p->mode)
+                snprintf(drift, sizeof(drift), "mode is %s, policy wants %s",
+                         ns_mode_to_string(ns->mode), ns_mode_to_string(p->mode));
+        else if (p->size_kind == SIZE_USABLE && usable < p->size)
+                snprintf(drift, sizeof(drift), "offers %s, policy wants at least %s usable",
+                         FORMAT_SIZE(usable), FORMAT_SIZE(p->size));
+        else if (min && ns->size < min)
+                snprintf(drift, sizeof(drift), "size is %s, policy wants %s", FORMAT_SIZE(ns->size),
+                         FORMAT_SIZE(min));
+        else if (max && ns->size > max)
+                snprintf(drift, sizeof(drift), "size is %s, larger than the %s the policy asks for",
+                         FORMAT_SIZE(ns->size), FORMAT_SIZE(min));
+        else if ((p->mode == NS_MODE_FSDAX || p->mode == NS_MODE_DEVDAX) && ns->map != p->map &&
+                 p->mode == NS_MODE_FSDAX)
+                snprintf(drift, sizeof(drift), "map is %s, policy wants %s",
+                         ns_map_to_string(ns->map), ns_map_to_string(p->map));
+        else if ((p->mode == NS_MODE_FSDAX || p->mode == NS_MODE_DEVDAX) && p->align && ns->align &&
+                 ns->align != p->align)
+                snprintf(drift, sizeof(drift), "align is %s, policy wants %s",
+                         FORMAT_SIZE(ns->align), FORMAT_SIZE(p->align));
+
+        row = row_add(c, drift[0] ? PLAN_DRIFT : PLAN_ADOPT, instance, rc->r, ns->mode, pi);
+        if (!row)
+                return;
+        row_from_policy(row, p);
+        row->map = ns->map;
+        row->align = ns->align;
+        row->size = ns->size;
+        row->usable = usable;
+        row->start = ns->start;
+        row->ns_dev = strdup(ns->dev);
+        if (!row->ns_dev)
+                c->error = -ENOMEM;
+        if (min && ns->size > min && !drift[0])
+                row->lost = ns->size - min;
+        if (drift[0])
+                row_message(c, row, "%s %s: %s; left unchanged", ns->dev, instance, drift);
+        else
+                row_message(c, row, "%s already provides %s (%s raw, %s usable)", ns->dev,
+                            instance, FORMAT_SIZE(ns->size), FORMAT_SIZE(usable));
+}
+
+/* Place a namespace of raw size `size` with first fit and compute its layout. */
+static int place(Ctx *c, RegionCtx *rc, const PlanRow *proto, uint64_t size, uint64_t *ret_off,
+                 Layout *ret_layout, const char **why) {
+        uint64_t off;
+
+        if (!space_first_fit(&rc->space, size, rc->alloc_align, &off)) {
+                *why = NULL;
+                return -ENOSPC;
+        }
+        *ret_off = off;
+        return layout_compute_p(layout_params(c->in, rc->r, proto->mode,
+                                                            rc->r->start + off, size, proto->map,
+                                                            proto->align, proto->sector_size,
+                                                            false),
+                              ret_layout, why);
+}
+
+/* Smallest raw size (in page steps) that gives at least `want` usable bytes at `start`:
+ * the size a granularity-free allocator would need, to tell rounding loss from
+ * metadata. */
+static uint64_t minimal_raw_for_usable(Ctx *c, RegionCtx *rc, const PlanRow *proto, uint64_t start,
+                                       uint64_t from, uint64_t to, uint64_t want) {
+        uint64_t page = c->in->kernel->page_size;
+        for (uint64_t s = from; s < to; s += page) {
+                Layout l;
+                if (layout_compute_p(layout_params(c->in, rc->r, proto->mode, start, s,
+                                                                 proto->map, proto->align,
+                                                                 proto->sector_size, false),
+                                   &l, NULL) >= 0 &&
+                    l.usable >= want)
+                        return s;
+        }
+        return to;
+}
+
+static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t pi,
+                        const char *instance, uint64_t rest_size) {
+        const PlanInput *in = c->in;
+        const RegionState *r = rc->r;
+        uint64_t requested = 0, size = 0, off = 0, largest;
+        const char *why = NULL;
+        Layout l = {};
+        PlanRow *row;
+        int k;
+
+        row = row_add(c, PLAN_CREATE, instance, r, p->mode, pi);
+        if (!row)
+                return;
+        row_from_policy(row, p);
+        row->region_align = rc->align;
+
+        switch (p->size_kind) {
+        case SIZE_BYTES:
+                requested = p->size;
+                size = round_up_u64(p->size, rc->align);
+                break;
+        case SIZE_PERCENT:
+                requested = percent_of(r->size, p->percent);
+                size = round_down_u64(requested, rc->align);
+                requested = size;
+                break;
+        case SIZE_REST:
+                size = requested = rest_size;
+                break;
+        case SIZE_USABLE:
+                /* Start from the usable size plus the fsdax/devdax memmap estimate, then
+                 * step up one granularity unit until the kernel's layout offers enough. */
+                size = round_up_u64(p->size + (p->map == NS_MAP_DEV ? p->size / 64 : 0), rc->align);
+                if (mode_is_claimed(p->mode) && size < ND_CLAIM_MIN_SIZE)
+                        size = round_up_u64(ND_CLAIM_MIN_SIZE, rc->align);
+                break;
+        }
+
+        if (size == 0) {
+                row->action = PLAN_SKIP;
+                if (p->size_kind == SIZE_REST)
+                        row_message(c, row, "no free space left in %s for 'size = rest'", r->dev);
+                else
+                        row_message(c, row, "%u%% of %s (%s) is less than one granularity step (%s)",
+                                    p->percent, r->dev, FORMAT_SIZE(r->size), FORMAT_SIZE(rc->align));
+                return;
+        }
+        if (mode_is_claimed(p->mode) && size < ND_CLAIM_MIN_SIZE) {
+                row->action = PLAN_SKIP;
+                row->size = size;
+                row_message(c, row,
+                            "%s is below the 16M the kernel accepts for %s "
+                            "(drivers/nvdimm/claim.c)", FORMAT_SIZE(size), ns_mode_to_string(p->mode));
+                return;
+        }
+
+        for (unsigned tries = 0;; tries++) {
+                k = place(c, rc, row, size, &off, &l, &why);
+                if (k == -ENOSPC)
+                        break;
+                if (p->size_kind == SIZE_USABLE && (k < 0 || l.usable < p->size) && tries < 4096) {
+                        size += rc->align;
+                        continue;
+                }
+                break;
+        }
+
+        if (k >= 0 && p->mode == NS_MODE_DEVDAX && p->system_ram != SYSTEM_RAM_NO &&
+            in->kernel->memory_block_size) {
+                /* kmem onlines whole memory blocks only: end the data range on a block
+                 * boundary when the free space allows. */
+                uint64_t b = in->kernel->memory_block_size;
+                for (unsigned i = 0; i < 4; i++) {
+                        uint64_t end = r->start + off + size;
+                        uint64_t want = round_up_u64(end, b) - (r->start + off);
+                        uint64_t off2;
+                        Layout l2;
+                        if (want == size)
+                                break;
+                        if (place(c, rc, row, want, &off2, &l2, &why) < 0)
+                                break;
+                        size = want;
+                        off = off2;
+                        l = l2;
+                }
+        }
+
+        row->size = size;
+        if (k == -ENOSPC) {
+                largest = space_largest(&rc->space, rc->alloc_align);
+                row->action = PLAN_SKIP;
+                row_message(c, row,
+                            "does not fit: needs %s contiguous in %s, the largest free extent is "
+                            "%s (%s short)", FORMAT_SIZE(size), r->dev, FORMAT_SIZE(largest),
+                            FORMAT_SIZE(size - MIN(size, largest)));
+                return;
+        }
+        if (k < 0) {
+                row->action = PLAN_SKIP;
+                row->start = r->start + off;
+                row_message(c, row, "the kernel would refuse %s at %#" PRIx64 ": %s",
+                            FORMAT_SIZE(size), r->start + off, strempty(why));
+                return;
+        }
+
+        row->start = r->start + off;
+        row->usable = l.usable;
+        if (p->size_kind == SIZE_USABLE)
+                requested = minimal_raw_for_usable(c, rc, row, row->start,
+                                                   size > rc->align ? size - rc->align : 0, size,
+                                                   p->size);
+        row->lost = size > requested ? size - requested : 0;
+
+        if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX) {
+                uint64_t b = in->kernel->memory_block_size;
+                if (!b) {
+                        row->action = PLAN_SKIP;
+                        row_message(c, row,
+                                    "system-ram needs memory hotplug, and this kernel shows no "
+                                    "/sys/devices/system/memory/block_size_bytes");
+                        return;
+                }
+                row->kmem_lost = kmem_trimmed(l.data_start, l.data_end, b);
+                if (row->kmem_lost >= l.data_end - l.data_start) {
+                        row->action = PLAN_SKIP;
+                        row_message(c, row,
+                                    "the %s data range holds no whole %s memory block, so kmem "
+                                    "could online nothing", FORMAT_SIZE(l.usable), FORMAT_SIZE(b));
+                        return;
+                }
+        }
+
+        if (space_take(&rc->space, off, size) < 0) {
+                c->error = -EINVAL;
+                return;
+        }
+
+        row_message(c, row,
+                    "%s%s %s at %#" PRIx64 ": %s raw, %s usable, %s metadata, %s lost to "
+                    "alignment%s%s%s",
+                    rc->init_labels ? "after initialising labels, " : "",
+                    "create", ns_mode_to_string(p->mode), row->start, FORMAT_SIZE(size),
+                    FORMAT_SIZE(l.usable), FORMAT_SIZE(size - l.usable),
+                    FORMAT_SIZE(row->lost),
+                    row->kmem_lost || (p->system_ram != SYSTEM_RAM_NO) ? ", " : "",
+                    p->system_ram != SYSTEM_RAM_NO ? FORMAT_SIZE(row->kmem_lost) : "",
+                    p->system_ram != SYSTEM_RAM_NO ? " not onlined by kmem" : "");
+}
+
+static void plan_foreign(Ctx *c, RegionCtx *rc, const NsState *ns) {
+        PlanRow *row = row_add(c, PLAN_SKIP, "", rc->r, ns->mode, -1);
+        if (!row)
+                return;
+        row->size = ns->size;
+        row->usable = ns->usable;
+        row->start = ns->start;
+        row->ns_dev = strdup(ns->dev);
+        if (!row->ns_dev)
+                c->error = -ENOMEM;
+        row_message(c, row, "foreign namespace %s%s%s%s left untouched", ns->dev,
+                    isempty(ns->name) ? "" : " '", strempty(ns->name), isempty(ns->name) ? "" : "'");
+}
+
+static void plan_labelled(Ctx *c, RegionCtx *rc) {
+        const Config *cfg = c->in->config;
+        const RegionState *r = rc->r;
+        size_t n_ns = rc->init_labels ? 0 : r->n_namespaces;
+
+        rc->claimed = calloc(n_ns + 1, sizeof(bool));
+        if (!rc->claimed || space_init(&rc->space, r->size, r->namespaces, n_ns, r->start) < 0) {
+                c->error = -ENOMEM;
+                return;
+        }
+
+        /* Adopt first: existing namespaces keep their space. */
+        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
+                const NamespacePolicy *p = &cfg->policies[pi];
+                if ((ssize_t) p->selector_index != rc->sel_index)
+                        continue;
+                for (unsigned i = 0; i < p->count; i++) {
+                        _cleanup_free_ char *inst = policy_instance_name(p, i);
+                        if (!inst) {
+                                c->error = -ENOMEM;
+                                return;
+                        }
+                        for (size_t j = 0; j < n_ns; j++)
+                                if (!rc->claimed[j] && streq(strempty(r->namespaces[j].name), inst)) {
+                                        rc->claimed[j] = true;
+                                        plan_adopt(c, rc, p, (ssize_t) pi, inst, &r->namespaces[j]);
+                                        break;
+                                }
+                }
+        }
+        for (size_t j = 0; j < n_ns; j++)
+                if (!rc->claimed[j])
+                        plan_foreign(c, rc, &r->namespaces[j]);
+
+        /* Then create what is missing, fixed sizes in policy order, 'rest' last. */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t pi = 0; pi < cfg->n_policies; pi++) {
+                        const NamespacePolicy *p = &cfg->policies[pi];
+                        if ((ssize_t) p->selector_index != rc->sel_index)
+                                continue;
+                        if ((p->size_kind == SIZE_REST) != (pass == 1))
+                                continue;
+                        for (unsigned i = 0; i < p->count; i++) {
+                                _cleanup_free_ char *inst = policy_instance_name(p, i);
+                                if (!inst) {
+                                        c->error = -ENOMEM;
+                                        return;
+                                }
+                                if (plan_find_instance(c->plan, inst))
+                                        continue;
+                                plan_create(c, rc, p, (ssize_t) pi, inst,
+                                            p->size_kind == SIZE_REST
+                                                    ? space_largest(&rc->space, rc->alloc_align)
+                                                    : 0);
+                        }
+                }
+}
+
+static void plan_labelless(Ctx *c, RegionCtx *rc) {
+        const Config *cfg = c->in->config;
+        const RegionState *r = rc->r;
+        const NsState *ns = r->n_namespaces > 0 ? &r->namespaces[0] : NULL;
+        ssize_t rest = -1;
+
+        for (size_t pi = 0; pi < cfg->n_policies; pi++)
+                if ((ssize_t) cfg->policies[pi].selector_index == rc->sel_index &&
+                    cfg->policies[pi].size_kind == SIZE_REST && rest < 0)
+                        rest = (ssize_t) pi;
+
+        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
+                const NamespacePolicy *p = &cfg->policies[pi];
+                PlanRow *row;
+
+                if ((ssize_t) p->selector_index != rc->sel_index)
+                        continue;
+                if ((ssize_t) pi != rest || !ns) {
+                        for (unsigned i = 0; i < p->count; i++) {
+                                _cleanup_free_ char *inst = policy_instance_name(p, i);
+                                row = row_add(c, PLAN_SKIP, inst, r, p->mode, (ssize_t) pi);
+                                row_message(c, row,
+                                            "%s is label-less: it holds one namespace spanning the "
+                                            "region and only a 'size = rest' policy can own it%s",
+                                            r->dev,
+                                            r->can_init_labels
+                                                    ? " (or set init-labels = yes on its selector)"
+                                                    : "");
+                        }
+                        continue;
+                }
+
+                row = row_add(c, PLAN_CREATE, p->name, r, p->mode, (ssize_t) pi);
+                if (!row)
+                        return;
+                row_from_policy(row, p);
+                row->size = ns->size;
+                row->start = ns->start;
+                row->usable = ns->usable;
+                row->ns_dev = strdup(ns->dev);
+                if (!row->ns_dev)
+                        c->error = -ENOMEM;
+
+                if (ns->mode != NS_MODE_RAW || p->mode == NS_MODE_RAW) {
+                        if (ns->mode == p->mode) {
+                                row->action = PLAN_ADOPT;
+                                if (!row->usable)
+                                        row->usable = ns->size;
+                                row_message(c, row, "label-less %s is already %s; adopted", ns->dev,
+                                            ns_mode_to_string(ns->mode));
+                        } else {
+                                row->action = PLAN_CONFLICT;
+                                row->mode = ns->mode;
+                                row_message(c, row,
+                                            "label-less %s is already %s, policy wants %s; not "
+                                            "converted", ns->dev, ns_mode_to_string(ns->mode),
+                                            ns_mode_to_string(p->mode));
+                        }
+                        continue;
+                }
+                if (ns->signature) {
+                        row->action = PLAN_CONFLICT;
+                        row->mode = ns->mode;
+                        row_message(c, row,
+                                    "label-less %s carries a '%s' signature; not converted to %s",
+                                    ns->dev, ns->signature, ns_mode_to_string(p->mode));
+                        continue;
+                }
+
+                Layout l;
+                const char *why = NULL;
+                int k = layout_compute_p(layout_params(c->in, r, p->mode, ns->start,
+                                                                     ns->size, p->map, p->align,
+                                                                     p->sector_size, true),
+                                       &l, &why);
+                if (k < 0) {
+                        row->action = PLAN_SKIP;
+                        row_message(c, row, "the kernel would refuse %s as %s: %s", ns->dev,
+                                    ns_mode_to_string(p->mode), strempty(why));
+                        continue;
+                }
+                row->usable = l.usable;
+                row->convert_labelless = true;
+                if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
+                        row->kmem_lost = kmem_trimmed(l.data_start, l.data_end,
+                                                      c->in->kernel->memory_block_size);
+                row_message(c, row, "convert label-less %s to %s: %s raw, %s usable", ns->dev,
+                            ns_mode_to_string(p->mode), FORMAT_SIZE(ns->size),
+                            FORMAT_SIZE(l.usable));
+        }
+}
+
+/* Can the label area be initialised? Only when nothing on the region could hold data. */
+static const char *init_labels_refusal(const RegionState *r) {
+        for (size_t i = 0; i < r->n_namespaces; i++) {
+                if (r->namespaces[i].mode != NS_MODE_RAW)
+                        return "its namespace has a personality";
+                if (r->namespaces[i].signature)
+                        return "its namespace carries a signature";
+        }
+        return NULL;
+}
+
+static void plan_region(Ctx *c, const RegionState *r) {
+        const PlanInput *in = c->in;
+        const Config *cfg = in->config;
+        RegionCtx rc = { .r = r, .sel_index = -1 };
+        RegionPlan *rp, *n;
+        const char *why = NULL;
+
+        n = realloc(c->plan->regions, sizeof(RegionPlan) * (c->plan->n_regions + 1));
+        if (!n) {
+                c->error = -ENOMEM;
+                return;
+        }
+        c->plan->regions = n;
+        rp = &n[c->plan->n_regions++];
+        *rp = (RegionPlan) { .region = strdup(r->dev), .selector = -1 };
+        if (!rp->region) {
+                c->error = -ENOMEM;
+                return;
+        }
+
+        for (size_t i = 0; i < cfg->n_selectors; i++)
+                if (selector_matches(&cfg->selectors[i], r)) {
+                        rc.sel = &cfg->selectors[i];
+                        rc.sel_index = (ssize_t) i;
+                        break;
+                }
+        if (!rc.sel)
+                return;
+        rp->selector = rc.sel_index;
+
+        Granularity g = rc.sel->has_granularity ? rc.sel->granularity : cfg->daemon.granularity;
+        if (granularity_resolve(&g, in->kernel, &rc.granularity, &why) < 0) {
+                for (size_t pi = 0; pi < cfg->n_policies; pi++) {
+                        const NamespacePolicy *p = &cfg->policies[pi];
+                        if ((ssize_t) p->selector_index != rc.sel_index)
+                                continue;
+                        for (unsigned i = 0; i < p->count; i++) {
+                                _cleanup_free_ char *inst = policy_instance_name(p, i);
+                                PlanRow *row = row_add(c, PLAN_SKIP, inst, r, p->mode, (ssize_t) pi);
+                                row_message(c, row, "granularity not usable: %s", strempty(why));
+                        }
+                }
+                return;
+        }
+        rc.align = region_align_for(rc.granularity, MAX(r->ways, 1U));
+        /* Without the 'align' attribute (before 5.7) the kernel allocates in units of
+         * PAGE_SIZE * ways; our sizes are multiples of the granularity all the same. */
+        rc.alloc_align = r->align ? rc.align : in->kernel->page_size * MAX(r->ways, 1U);
+        rp->granularity = rc.granularity;
+        rp->region_align = rc.align;
+
+        if (!r->labeled && rc.sel->init_labels && r->can_init_labels) {
+                const char *refusal = init_labels_refusal(r);
+                if (refusal) {
+                        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
+                                const NamespacePolicy *p = &cfg->policies[pi];
+                                if ((ssize_t) p->selector_index != rc.sel_index)
+                                        continue;
+                                for (unsigned i = 0; i < p->count; i++) {
+                                        _cleanup_free_ char *inst = policy_instance_name(p, i);
+                                        PlanRow *row = row_add(c, PLAN_CONFLICT, inst, r, p->mode,
+                                                               (ssize_t) pi);
+                                        row_message(c, row,
+                                                    "init-labels refused on %s: %s (%s)", r->dev,
+                                                    refusal, r->n_namespaces ? r->namespaces[0].dev : "");
+                                }
+                        }
+                        return;
+                }
+                rc.init_labels = true;
+                rp->init_labels = true;
+        }
+
+        if (r->labeled || rc.init_labels) {
+                plan_labelled(c, &rc);
+                rp->lost_to_alignment = space_total(&rc.space) -
+                                        space_aligned_total(&rc.space, rc.alloc_align);
+                for (size_t i = 0; i < c->plan->n_rows; i++) {
+                        const PlanRow *row = &c->plan->rows[i];
+                        if (streq(row->region, r->dev) &&
+                            (row->action == PLAN_CREATE || row->action == PLAN_ADOPT))
+                                rp->lost_to_alignment += row->lost;
+                }
+        } else
+                plan_labelless(c, &rc);
+
+        space_done(&rc.space);
+        free(rc.claimed);
+}
+
+static void plan_request(Ctx *c) {
+        const PlanInput *in = c->in;
+        const PlanRequest *q = in->request;
+        const RegionState *r = NULL;
+        RegionCtx rc = {};
+        const char *why = NULL;
+        Granularity g = in->config->daemon.granularity;
+
+        for (size_t i = 0; i < in->n_regions; i++)
+                if (streq(in->regions[i].dev, q->region))
+                        r = &in->regions[i];
+        if (!r) {
+                c->error = -ENODEV;
+                return;
+        }
+        rc.r = r;
+        for (size_t i = 0; i < in->config->n_selectors; i++)
+                if (selector_matches(&in->config->selectors[i], r)) {
+                        if (in->config->selectors[i].has_granularity)
+                                g = in->config->selectors[i].granularity;
+                        break;
+                }
+
+        PlanRow *row = row_add(c, PLAN_CREATE, q->name, r, q->mode, -1);
+        if (!row)
+                return;
+        row->map = q->map;
+        row->align = q->align;
+        row->sector_size = q->sector_size ?: 4096;
+
+        if (!r->labeled) {
+                row->action = PLAN_SKIP;
+                row_message(c, row, "%s is label-less and cannot be sub-divided", r->dev);
+                return;
+        }
+        if (granularity_resolve(&g, in->kernel, &rc.granularity, &why) < 0) {
+                row->action = PLAN_SKIP;
+                row_message(c, row, "granularity not usable: %s", strempty(why));
+                return;
+        }
+        rc.align = region_align_for(rc.granularity, MAX(r->ways, 1U));
+        rc.alloc_align = r->align ? rc.align : in->kernel->page_size * MAX(r->ways, 1U);
+        row->region_align = rc.align;
+        if (space_init(&rc.space, r->size, r->namespaces, r->n_namespaces, r->start) < 0) {
+                c->error = -ENOMEM;
+                return;
+        }
+
+        uint64_t size = round_up_u64(q->size, rc.align), off;
+        Layout l;
+        int k;
+
+        if (mode_is_claimed(q->mode) && q->size < ND_CLAIM_MIN_SIZE) {
+                row->action = PLAN_SKIP;
+                row_message(c, row, "%s is below the 16M the kernel accepts for %s",
+                            FORMAT_SIZE(q->size), ns_mode_to_string(q->mode));
+        } else if ((k = place(c, &rc, row, size, &off, &l, &why)) == -ENOSPC) {
+                row->action = PLAN_SKIP;
+                row_message(c, row, "does not fit: needs %s contiguous, the largest free extent is %s",
+                            FORMAT_SIZE(size), FORMAT_SIZE(space_largest(&rc.space, rc.alloc_align)));
+        } else if (k < 0) {
+                row->action = PLAN_SKIP;
+                row_message(c, row, "the kernel would refuse it: %s", strempty(why));
+        } else {
+                row->size = size;
+                row->start = r->start + off;
+                row->usable = l.usable;
+                row->lost = size - q->size;
+                row_message(c, row, "create %s at %#" PRIx64 ": %s raw, %s usable",
+                            ns_mode_to_string(q->mode), row->start, FORMAT_SIZE(size),
+                            FORMAT_SIZE(l.usable));
+        }
+        space_done(&rc.space);
+}
+
+int plan_compute(const PlanInput *in, Plan *ret) {
+        Plan plan = {};
+        Ctx c = { .in = in, .plan = &plan };
+
+        if (in->request)
+                plan_request(&c);
+        else
+                for (size_t i = 0; i < in->n_regions && c.error >= 0; i++)
+                        plan_region(&c, &in->regions[i]);
+
+        if (c.error < 0) {
+                plan_done(&plan);
+                return c.error;
+        }
+        *ret = plan;
+        return 0;
+}

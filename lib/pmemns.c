@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "pmemns.h"
+#include "util/macro.h"
+#include "util/size.h"
+
+static const char *const ns_mode_table[_NS_MODE_MAX] = {
+        [NS_MODE_FSDAX] = "fsdax",
+        [NS_MODE_DEVDAX] = "devdax",
+        [NS_MODE_SECTOR] = "sector",
+        [NS_MODE_RAW] = "raw",
+};
+
+static const char *const ns_map_table[_NS_MAP_MAX] = {
+        [NS_MAP_DEV] = "dev",
+        [NS_MAP_MEM] = "mem",
+};
+
+static const char *const system_ram_table[_SYSTEM_RAM_MAX] = {
+        [SYSTEM_RAM_NO] = "no",
+        [SYSTEM_RAM_ONLINE] = "online",
+        [SYSTEM_RAM_ONLINE_MOVABLE] = "online-movable",
+};
+
+static const char *const apply_mode_table[_APPLY_MAX] = {
+        [APPLY_AUTO] = "auto",
+        [APPLY_MANUAL] = "manual",
+};
+
+static const char *const granularity_table[_GRANULARITY_MAX] = {
+        [GRANULARITY_AUTO] = "auto",
+        [GRANULARITY_SUBSECTION] = "subsection",
+        [GRANULARITY_COMPAT] = "compat",
+        [GRANULARITY_SECTION] = "section",
+};
+
+static int table_lookup(const char *const *table, int n, const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (int i = 0; i < n; i++)
+                if (table[i] && streq(table[i], s))
+                        return i;
+        return -EINVAL;
+}
+
+#define TABLE_FUNCS(name, type, table, max)                                     \
+        const char *name##_to_string(type v) {                                  \
+                return (v >= 0 && (int) v < (max)) ? table[v] : NULL;           \
+        }                                                                       \
+        type name##_from_string(const char *s) {                                \
+                return (type) table_lookup(table, (max), s);                    \
+        }
+
+TABLE_FUNCS(ns_mode, NsMode, ns_mode_table, _NS_MODE_MAX)
+TABLE_FUNCS(ns_map, NsMap, ns_map_table, _NS_MAP_MAX)
+TABLE_FUNCS(system_ram, SystemRam, system_ram_table, _SYSTEM_RAM_MAX)
+TABLE_FUNCS(apply_mode, ApplyMode, apply_mode_table, _APPLY_MAX)
+
+int granularity_from_string(const char *s, Granularity *ret) {
+        uint64_t bytes;
+        int k, r;
+
+        k = table_lookup(granularity_table, GRANULARITY_BYTES, s);
+        if (k >= 0) {
+                *ret = (Granularity) { .kind = (GranularityKind) k };
+                return 0;
+        }
+        r = parse_size(s, &bytes);
+        if (r < 0)
+                return r;
+        if (!is_pow2_u64(bytes) || bytes < 4 * KiB)
+                return -EDOM;
+        *ret = (Granularity) { .kind = GRANULARITY_BYTES, .bytes = bytes };
+        return 0;
+}
+
+char *granularity_to_string(const Granularity *g, char *buf, size_t len) {
+        if (g->kind == GRANULARITY_BYTES)
+                return format_size(buf, len, g->bytes);
+        snprintf(buf, len, "%s", granularity_table[g->kind]);
+        return buf;
+}
+
+bool policy_name_is_valid(const char *name) {
+        size_t n = 0;
+
+        if (isempty(name))
+                return false;
+        /* '.' is reserved: it separates the policy name from the instance index. */
+        for (const char *p = name; *p; p++, n++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+                        return false;
+        /* Leave room for ".NNNN" instance suffixes within the label's name field. */
+        return n <= NS_NAME_MAX - 5;
+}
+
+bool btt_sector_size_supported(uint64_t s) {
+        static const uint64_t sizes[] = { 512, 520, 528, 4096, 4104, 4160, 4224 };
+        for (size_t i = 0; i < ELEMENTSOF(sizes); i++)
+                if (sizes[i] == s)
+                        return true;
+        return false;
+}

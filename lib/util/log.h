@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <errno.h>
+#include <syslog.h>
+
+#include "macro.h"
+
+/* One logging family for the library and the daemon. The library (lib/) logs at
+ * debug level only; the daemon decides what reaches the journal. */
+
+typedef enum LogTarget {
+        LOG_TARGET_STDERR,   /* plain "message" lines, for CLI use */
+        LOG_TARGET_JOURNAL,  /* "<N>message" lines, which journald turns into priorities */
+} LogTarget;
+
+void log_set_max_level(int level);
+int log_get_max_level(void);
+void log_set_target(LogTarget target);
+int log_parse_level(const char *s);
+
+int log_internal(int level, int error, const char *file, int line, const char *func,
+                 const char *format, ...) _printf_(6, 7);
+
+#define log_full_errno(level, error, ...)                                              \
+        ({                                                                              \
+                int _l = (level), _e = (error);                                         \
+                (log_get_max_level() >= _l)                                             \
+                        ? log_internal(_l, _e, __FILE__, __LINE__, __func__, __VA_ARGS__) \
+                        : -abs(_e);                                                     \
+        })
+
+#define log_full(level, ...) (void) log_full_errno(level, 0, __VA_ARGS__)
+
+#define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_full(LOG_INFO, __VA_ARGS__)
+#define log_notice(...) log_full(LOG_NOTICE, __VA_ARGS__)
+#define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
+#define log_error(...) log_full(LOG_ERR, __VA_ARGS__)
+
+/* The _errno variants make %m print strerror(-error) and return -abs(error). */
+#define log_debug_errno(e, ...) log_full_errno(LOG_DEBUG, e, __VA_ARGS__)
+#define log_info_errno(e, ...) log_full_errno(LOG_INFO, e, __VA_ARGS__)
+#define log_notice_errno(e, ...) log_full_errno(LOG_NOTICE, e, __VA_ARGS__)
+#define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, e, __VA_ARGS__)
+#define log_error_errno(e, ...) log_full_errno(LOG_ERR, e, __VA_ARGS__)
+
+/* An error the code makes up itself, not one returned by a call. */
+#define SYNTHETIC_ERRNO(e) (e)

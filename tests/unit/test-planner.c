@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include "conf/config.h"
+#include "plan/planner.h"
+#include "tests.h"
+#include "util/macro.h"
+
+#define BASE (UINT64_C(4) << 30)
+
+static KernelInfo kernel_61(void) {
+        KernelInfo k;
+        KernelInputs in = { .release = "6.1.0-41-amd64", .machine = "x86_64", .page_size = 4096,
+                            .block_size_bytes = "8000000", .region_align_seen = true };
+        CHECK_INT(kernel_info_from(&in, &k), 0);
+        return k;
+}
+
+static NsState ns(const char *dev, const char *name, NsMode mode, uint64_t start, uint64_t size) {
+        return (NsState) { .dev = strdup(dev), .name = strdup(name), .uuid = strdup(""),
+                           .mode = mode, .start = start, .size = size, .enabled = true };
+}
+
+static RegionState region(const char *dev, uint64_t start, uint64_t size, bool labeled) {
+        return (RegionState) { .dev = strdup(dev), .type = strdup("pmem"),
+                               .provider = strdup("ACPI.NFIT"), .start = start, .size = size,
+                               .align = 16 * MiB, .ways = 1, .labeled = labeled,
+                               .labels_v1_2 = true, .enabled = true };
+}
+
+static void add_ns(RegionState *r, NsState n) {
+        r->namespaces = realloc(r->namespaces, sizeof(NsState) * (r->n_namespaces + 1));
+        r->namespaces[r->n_namespaces++] = n;
+}
+
+static int plan_for(const char *policy_text, const RegionState *regions, size_t n, Plan *plan) {
+        Config c = {};
+        ConfDiags d = {};
+        KernelInfo k = kernel_61();
+        const char *files[] = { "50-test.conf", policy_text, NULL };
+        int r;
+
+        r = config_load_strings(NULL, files, &c, &d);
+        for (size_t i = 0; i < d.n; i++)
+                printf("#   diag: %s:%u: %s\n", d.items[i].file, d.items[i].line, d.items[i].message);
+        CHECK_INT(r, 0);
+        conf_diags_done(&d);
+        PlanInput in = { .config = &c, .kernel = &k, .regions = regions, .n_regions = n };
+        r = plan_compute(&in, plan);
+        for (size_t i = 0; i < plan->n_rows; i++)
+                printf("#   %-8s %-8s %-8s %-7s size=%" PRIu64 "M usable=%" PRIu64 "K start=%#" PRIx64
+                       " lost=%" PRIu64 "K  %s\n",
+                       plan_action_to_string(plan->rows[i].action), plan->rows[i].instance,
+                       plan->rows[i].region, ns_mode_to_string(plan->rows[i].mode),
+                       plan->rows[i].size >> 20, plan->rows[i].usable >> 10, plan->rows[i].start,
+                       plan->rows[i].lost >> 10, plan->rows[i].message);
+        config_done(&c);
+        return r;
+}
+
+static const PlanRow *row(const Plan *p, const char *inst) {
+        const PlanRow *r = plan_find_instance(p, inst);
+        if (!r)
+                printf("#   no row for '%s'\n", inst);
+        CHECK(r != NULL);
+        return r;
+}
+
+/* The VM acceptance mix, issue 3: 130M fsdax dev, 18M-usable fsdax mem, 3x34M devdax,
+ * a sector and a raw namespace. */
+static const char *mix_policy(const char *granularity, char *buf, size_t len) {
+        snprintf(buf, len,
+                 "[region nv]\nmatch.provider = ACPI.NFIT\ngranularity = %s\n"
+                 "[namespace db]\nregion = nv\nmode = fsdax\nsize = 130M\nmap = dev\n"
+                 "[namespace small]\nregion = nv\nmode = fsdax\nusable-size = 18M\nmap = mem\n"
+                 "[namespace dax]\nregion = nv\nmode = devdax\nsize = 34M\nalign = 2M\ncount = 3\n"
+                 "[namespace blk]\nregion = nv\nmode = sector\nsize = 64M\n"
+                 "[namespace raw]\nregion = nv\nmode = raw\nsize = 20M\n",
+                 granularity);
+        return buf;
+}
+
+TEST(subsection_placement) {
+        RegionState r = region("region0", BASE, GiB, true);
+        char buf[1024];
+        Plan p = {};
+        const PlanRow *x;
+
+        CHECK_INT(plan_for(mix_policy("subsection", buf, sizeof(buf)), &r, 1, &p), 0);
+        CHECK_INT(p.n_rows, 7);
+        CHECK_U64(p.regions[0].granularity, 2 * MiB);
+        CHECK_U64(p.regions[0].region_align, 2 * MiB);
+
+        x = row(&p, "db");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CREATE);
+                CHECK_U64(x->size, 130 * MiB);
+                CHECK_U64(x->start, BASE);
+                CHECK_U64(x->usable, 126 * MiB);
+                CHECK_U64(x->lost, 0);
+        }
+        x = row(&p, "small");
+        if (x) {
+                CHECK_U64(x->size, 20 * MiB);
+                CHECK_U64(x->usable, 18 * MiB);
+                /* 2 MiB past a 16 MiB boundary: placement below the compat alignment */
+                CHECK_U64(x->start, BASE + 130 * MiB);
+                CHECK(x->start % (16 * MiB) != 0);
+        }
+        x = row(&p, "dax.0");
+        if (x) {
+                CHECK_U64(x->size, 34 * MiB);
+                CHECK_U64(x->start, BASE + 150 * MiB);
+                CHECK_U64(x->usable, 32 * MiB);
+        }
+        x = row(&p, "dax.2");
+        if (x)
+                CHECK_U64(x->start, BASE + 218 * MiB);
+        x = row(&p, "blk");
+        if (x) {
+                CHECK_U64(x->start, BASE + 252 * MiB);
+                /* BTT2: 64M - 28K of info blocks and log, 4 bytes of map per block, 256
+                 * free blocks (drivers/nvdimm/btt.c:alloc_arena()) */
+                CHECK_U64(x->usable, ((64 * MiB - 28 * KiB) / 4100 - 256) * 4096);
+        }
+        x = row(&p, "raw");
+        if (x) {
+                CHECK_U64(x->start, BASE + 316 * MiB);
+                CHECK_U64(x->usable, 20 * MiB);
+        }
+        CHECK_U64(p.regions[0].lost_to_alignment, 0);
+        plan_done(&p);
+        region_state_done(&r);
+}
+
+TEST(compat_and_section_placement) {
+        RegionState r = region("region0", BASE, GiB, true);
+        char buf[1024];
+        Plan p = {};
+        const PlanRow *x;
+
+        CHECK_INT(plan_for(mix_policy("compat", buf, sizeof(buf)), &r, 1, &p), 0);
+        x = row(&p, "db");
+        if (x) {
+                CHECK_U64(x->size, 144 * MiB);
+                CHECK_U64(x->lost, 14 * MiB);
+        }
+        x = row(&p, "small");
+        if (x) {
+                CHECK_U64(x->size, 32 * MiB); /* 20M needed, rounded to 16M steps */
+                CHECK_U64(x->start, BASE + 144 * MiB);
+                CHECK_U64(x->lost, 12 * MiB);
+        }
+        for (size_t i = 0; i < p.n_rows; i++)
+                CHECK_U64(p.rows[i].start % (16 * MiB), 0);
+        plan_done(&p);
+
+        CHECK_INT(plan_for(mix_policy("section", buf, sizeof(buf)), &r, 1, &p), 0);
+        x = row(&p, "db");
+        if (x)
+                CHECK_U64(x->size, 256 * MiB);
+        /* 256 + 128 + 3 x 128 + 128 + 128: every 128M step of the 1 GiB is used */
+        x = row(&p, "raw");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CREATE);
+                CHECK_U64(x->start, BASE + 896 * MiB);
+        }
+        for (size_t i = 0; i < p.n_rows; i++)
+                if (p.rows[i].action == PLAN_CREATE)
+                        CHECK_U64(p.rows[i].start % (128 * MiB), 0);
+        plan_done(&p);
+        region_state_done(&r);
+}
+
+TEST(adopt_drift_foreign) {
+        RegionState r = region("region0", BASE, GiB, true);
+        Plan p = {};
+        const PlanRow *x;
+
+        add_ns(&r, ns("namespace0.0", "db", NS_MODE_FSDAX, BASE, 130 * MiB));
+        add_ns(&r, ns("namespace0.1", "admin", NS_MODE_RAW, BASE + 130 * MiB, 100 * MiB));
+        add_ns(&r, ns("namespace0.2", "dax.0", NS_MODE_RAW, BASE + 230 * MiB, 34 * MiB));
+
+        CHECK_INT(plan_for("[region nv]\ngranularity = subsection\n"
+                           "[namespace db]\nregion = nv\nmode = fsdax\nsize = 130M\n"
+                           "[namespace dax]\nregion = nv\nmode = devdax\nsize = 34M\ncount = 2\n",
+                           &r, 1, &p), 0);
+        x = row(&p, "db");
+        if (x) {
+                CHECK_INT(x->action, PLAN_ADOPT);
+                CHECK_STR(x->ns_dev, "namespace0.0");
+        }
+        x = row(&p, "dax.0");
+        if (x) {
+                CHECK_INT(x->action, PLAN_DRIFT);
+                CHECK_CONTAINS(x->message, "mode is raw, policy wants devdax");
+        }
+        x = row(&p, "");
+        if (x) {
+                CHECK_INT(x->action, PLAN_SKIP);
+                CHECK_CONTAINS(x->message, "foreign namespace namespace0.1 'admin'");
+        }
+        x = row(&p, "dax.1");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CREATE);
+                /* the foreign namespace's space is never reused */
+                CHECK_U64(x->start, BASE + 264 * MiB);
+        }
+        plan_done(&p);
+
+        /* A managed namespace of the wrong size is drift, never resized. */
+        free(r.namespaces[0].name);
+        r.namespaces[0].name = strdup("db");
+        CHECK_INT(plan_for("[region nv]\n[namespace db]\nregion = nv\nmode = fsdax\nsize = 200M\n",
+                           &r, 1, &p), 0);
+        x = row(&p, "db");
+        if (x) {
+                CHECK_INT(x->action, PLAN_DRIFT);
+                CHECK_CONTAINS(x->message, "size is 130M, policy wants 200M");
+        }
+        plan_done(&p);
+        region_state_done(&r);
+}
+
+TEST(not_enough_space) {
+        RegionState r = region("region0", BASE, GiB, true);
+        Plan p = {};
+        const PlanRow *x;
+
+        add_ns(&r, ns("namespace0.0", "other", NS_MODE_RAW, BASE + 500 * MiB, 100 * MiB));
+        CHECK_INT(plan_for("[region nv]\n[namespace big]\nregion = nv\nmode = fsdax\nsize = 600M\n",
+                           &r, 1, &p), 0);
+        x = row(&p, "big");
+        if (x) {
+                CHECK_INT(x->action, PLAN_SKIP);
+                CHECK_CONTAINS(x->message, "largest free extent is 500M (100M short)");
+        }
+        plan_done(&p);
+        region_state_done(&r);
+}
+
+TEST(percent_and_rest) {
+        RegionState r = region("region0", BASE, GiB, true);
+        Plan p = {};
+        const PlanRow *x;
+
+        CHECK_INT(plan_for("[region nv]\n"
+                           "[namespace tail]\nregion = nv\nmode = fsdax\nsize = rest\n"
+                           "[namespace q]\nregion = nv\nmode = raw\nsize = 25%\ncount = 2\n",
+                           &r, 1, &p), 0);
+        x = row(&p, "q.0");
+        if (x) {
+                CHECK_U64(x->size, 256 * MiB);
+                CHECK_U64(x->start, BASE);
+        }
+        x = row(&p, "q.1");
+        if (x)
+                CHECK_U64(x->start, BASE + 256 * MiB);
+        x = row(&p, "tail");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CREATE);
+                CHECK_U64(x->size, 512 * MiB);
+                CHECK_U64(x->start, BASE + 512 * MiB);
+        }
+        plan_done(&p);
+        region_state_done(&r);
+}
+
+TEST(labelless_ownership) {
+        RegionState r = region("region1", 0x74000000, 96 * MiB, false);
+        Plan p = {};
+        const PlanRow *x;
+        const char *pol = "[region legacy]\nmatch.provider = e820\n"
+                          "[namespace dax]\nregion = legacy\nmode = devdax\nsize = rest\n"
+                          "[namespace extra]\nregion = legacy\nmode = raw\nsize = 16M\n";
+
+        free(r.provider);
+        r.provider = strdup("e820");
+        add_ns(&r, ns("namespace1.0", "", NS_MODE_RAW, 0x74000000, 96 * MiB));
+
+        CHECK_INT(plan_for(pol, &r, 1, &p), 0);
+        x = row(&p, "dax");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CREATE);
+                CHECK(x->convert_labelless);
+                CHECK_STR(x->ns_dev, "namespace1.0");
+                CHECK_U64(x->usable, 94 * MiB);
+        }
+        x = row(&p, "extra");
+        if (x) {
+                CHECK_INT(x->action, PLAN_SKIP);
+                CHECK_CONTAINS(x->message, "label-less");
+        }
+        plan_done(&p);
+
+        /* a filesystem on it: conflict, untouched */
+        r.namespaces[0].signature = strdup("ext4");
+        CHECK_INT(plan_for(pol, &r, 1, &p), 0);
+        x = row(&p, "dax");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CONFLICT);
+                CHECK_CONTAINS(x->message, "'ext4' signature");
+        }
+        plan_done(&p);
+
+        /* already devdax: adopted; already fsdax: conflict */
+        r.namespaces[0].signature = mfree(r.namespaces[0].signature);
+        r.namespaces[0].mode = NS_MODE_DEVDAX;
+        CHECK_INT(plan_for(pol, &r, 1, &p), 0);
+        x = row(&p, "dax");
+        if (x)
+                CHECK_INT(x->action, PLAN_ADOPT);
+        plan_done(&p);
+        r.namespaces[0].mode = NS_MODE_FSDAX;
+        CHECK_INT(plan_for(pol, &r, 1, &p), 0);
+        x = row(&p, "dax");
+        if (x)
+                CHECK_INT(x->action, PLAN_CONFLICT);
+        plan_done(&p);
+        region_state_done(&r);
+}
+
+TEST(init_labels) {
+        RegionState r = region("region0", BASE, GiB, false);
+        Plan p = {};
+        const PlanRow *x;
+        const char *pol = "[region nv]\ninit-labels = yes\n"
+                          "[namespace a]\nregion = nv\nmode = fsdax\nsize = 100M\n";
+
+        r.can_init_labels = true;
+        add_ns(&r, ns("namespace0.0", "", NS_MODE_RAW, BASE, GiB));
+        CHECK_INT(plan_for(pol, &r, 1, &p), 0);
+        CHECK(p.regions[0].init_labels);
+        x = row(&p, "a");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CREATE);
+                CHECK_U64(x->start, BASE);
+                CHECK_CONTAINS(x->message, "after initialising labels");
+        }
+        plan_done(&p);
+
+        r.namespaces[0].signature = strdup("xfs");
+        CHECK_INT(plan_for(pol, &r, 1, &p), 0);
+        CHECK(!p.regions[0].init_labels);
+        x = row(&p, "a");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CONFLICT);
+                CHECK_CONTAINS(x->message, "init-labels refused");
+        }
+        plan_done(&p);
+        region_state_done(&r);
+}
+
+TEST(system_ram_sizing) {
+        RegionState r = region("region0", BASE, GiB, true);
+        Plan p = {};
+        const PlanRow *x;
+
+        CHECK_INT(plan_for("[region nv]\n[namespace ram]\nregion = nv\nmode = devdax\nsize = 200M\n"
+                           "system-ram = online-movable\n", &r, 1, &p), 0);
+        x = row(&p, "ram");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CREATE);
+                /* extended so the data range ends on a 128M memory block boundary */
+                CHECK_U64(x->size, 256 * MiB);
+                CHECK_U64((x->start + x->size) % (128 * MiB), 0);
+                /* dataoff of 256M map=dev is 6M: kmem trims 122M at the head */
+                CHECK_U64(x->kmem_lost, 122 * MiB);
+                CHECK(x->kmem_lost < 128 * MiB);
+        }
+        plan_done(&p);
+
+        CHECK_INT(plan_for("[region nv]\n[namespace ram]\nregion = nv\nmode = devdax\nsize = 16M\n"
+                           "system-ram = online\n", &r, 1, &p), 0);
+        x = row(&p, "ram");
+        if (x)
+                CHECK_U64(x->size, 128 * MiB);
+        plan_done(&p);
+        region_state_done(&r);
+}
+
+TEST(selector_matching) {
+        RegionState rs[2] = { region("region0", BASE, GiB, true),
+                              region("region1", BASE + 2 * GiB, 512 * MiB, true) };
+        Plan p = {};
+
+        rs[1].numa_node = 1;
+        CHECK_INT(plan_for("[region far]\nmatch.numa-node = 1\n"
+                           "[region any]\nmatch.dev = region*\nmatch.size-min = 1G\n"
+                           "[namespace a]\nregion = far\nmode = raw\nsize = 16M\n"
+                           "[namespace b]\nregion = any\nmode = raw\nsize = 16M\n",
+                           rs, 2, &p), 0);
+        CHECK_INT(p.n_regions, 2);
+        CHECK_INT(p.regions[0].selector, 1);
+        CHECK_INT(p.regions[1].selector, 0);
+        CHECK_STR(row(&p, "a")->region, "region1");
+        CHECK_STR(row(&p, "b")->region, "region0");
+        plan_done(&p);
+        region_state_done(&rs[0]);
+        region_state_done(&rs[1]);
+}
+
+TEST(imperative_request) {
+        RegionState r = region("region0", BASE, GiB, true);
+        Config c = {};
+        ConfDiags d = {};
+        KernelInfo k = kernel_61();
+        Plan p = {};
+        PlanRequest q = { .region = "region0", .name = "adhoc", .mode = NS_MODE_FSDAX,
+                          .size = 33 * MiB };
+
+        CHECK_INT(config_load_strings(NULL, NULL, &c, &d), 0);
+        add_ns(&r, ns("namespace0.0", "x", NS_MODE_RAW, BASE, 30 * MiB));
+        PlanInput in = { .config = &c, .kernel = &k, .regions = &r, .n_regions = 1, .request = &q };
+        CHECK_INT(plan_compute(&in, &p), 0);
+        CHECK_INT(p.n_rows, 1);
+        if (p.n_rows == 1) {
+                CHECK_INT(p.rows[0].action, PLAN_CREATE);
+                CHECK_U64(p.rows[0].size, 34 * MiB);
+                CHECK_U64(p.rows[0].start, BASE + 30 * MiB);
+        }
+        plan_done(&p);
+
+        q.region = "region9";
+        CHECK_INT(plan_compute(&in, &p), -ENODEV);
+        q.region = "region0";
+        q.size = 8 * MiB;
+        CHECK_INT(plan_compute(&in, &p), 0);
+        CHECK_INT(p.rows[0].action, PLAN_SKIP);
+        plan_done(&p);
+        config_done(&c);
+        region_state_done(&r);
+}

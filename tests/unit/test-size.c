@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include "tests.h"
+#include "util/macro.h"
+#include "util/size.h"
+
+TEST(parse_size_units) {
+        uint64_t v = 0;
+
+        CHECK_INT(parse_size("4096", &v), 0);
+        CHECK_U64(v, 4096);
+        CHECK_INT(parse_size("130M", &v), 0);
+        CHECK_U64(v, 130 * MiB);
+        CHECK_INT(parse_size("1G", &v), 0);
+        CHECK_U64(v, GiB);
+        CHECK_INT(parse_size("2T", &v), 0);
+        CHECK_U64(v, 2 * TiB);
+        CHECK_INT(parse_size("64k", &v), 0);
+        CHECK_U64(v, 64 * KiB);
+        CHECK_INT(parse_size("16MiB", &v), 0);
+        CHECK_U64(v, 16 * MiB);
+        CHECK_INT(parse_size("0x200000", &v), 0);
+        CHECK_U64(v, 2 * MiB);
+}
+
+TEST(parse_size_rejects) {
+        uint64_t v = 77;
+
+        CHECK_INT(parse_size("", &v), -EINVAL);
+        CHECK_INT(parse_size("M", &v), -EINVAL);
+        CHECK_INT(parse_size("12X", &v), -EINVAL);
+        CHECK_INT(parse_size("1.5G", &v), -EINVAL);
+        CHECK_INT(parse_size("-1", &v), -EINVAL);
+        CHECK_INT(parse_size(" 1G", &v), -EINVAL);
+        CHECK_INT(parse_size("1GG", &v), -EINVAL);
+        CHECK_INT(parse_size("0x10M", &v), -EINVAL);
+        CHECK_INT(parse_size("18446744073709551616", &v), -ERANGE);
+        CHECK_INT(parse_size("17179869184G", &v), -ERANGE);
+        CHECK_U64(v, 77); /* untouched on failure */
+}
+
+TEST(format_size_exact_and_fraction) {
+        CHECK_STR(FORMAT_SIZE(130 * MiB), "130M");
+        CHECK_STR(FORMAT_SIZE(GiB), "1G");
+        CHECK_STR(FORMAT_SIZE(1536 * MiB), "1536M");
+        CHECK_STR(FORMAT_SIZE(4096), "4K");
+        CHECK_STR(FORMAT_SIZE(1000), "1000");
+        CHECK_STR(FORMAT_SIZE(0), "0");
+        CHECK_STR(FORMAT_SIZE(GiB + 1), "1.00G");
+}
+
+TEST(rounding_helpers) {
+        CHECK_U64(round_up_u64(130 * MiB, 16 * MiB), 144 * MiB);
+        CHECK_U64(round_up_u64(130 * MiB, 2 * MiB), 130 * MiB);
+        CHECK_U64(round_up_u64(130 * MiB, 128 * MiB), 256 * MiB);
+        CHECK_U64(round_down_u64(130 * MiB, 16 * MiB), 128 * MiB);
+        CHECK(is_pow2_u64(2 * MiB));
+        CHECK(!is_pow2_u64(6 * MiB));
+        CHECK(!is_pow2_u64(0));
+}
