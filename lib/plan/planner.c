@@ -23,6 +23,8 @@ void ns_state_done(NsState *n) {
         free(n->name);
         free(n->uuid);
         free(n->signature);
+        free(n->blockdev);
+        free(n->chardev);
 }
 
 void region_state_done(RegionState *r) {

@@ -24,6 +24,9 @@ typedef struct NsState {
         uint64_t align;
         bool enabled;
         char *signature; /* label-less raw namespaces: blkid's TYPE (e.g. "ext4"), NULL if none */
+        char *blockdev;  /* "pmem0", "pmem0s" or NULL */
+        char *chardev;   /* "dax0.0" or NULL */
+        bool system_ram; /* its dax device is onlined as System RAM */
 } NsState;
 
 typedef struct RegionState {

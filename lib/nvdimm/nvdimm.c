@@ -1,0 +1,843 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <blkid.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <uuid.h>
+
+#include <daxctl/libdaxctl.h>
+#include <ndctl/libndctl.h>
+
+#include "nvdimm/nvdimm.h"
+#include "util/log.h"
+#include "util/macro.h"
+#include "util/size.h"
+
+/* From the kernel uapi <linux/ndctl.h>; Debian's <ndctl/ndctl.h> copy needs ccan headers
+ * that are not installed. */
+#ifndef ND_DEVICE_REGION_PMEM
+#define ND_DEVICE_REGION_PMEM 2
+#define ND_DEVICE_NAMESPACE_IO 4
+#define ND_DEVICE_NAMESPACE_PMEM 5
+#define ND_CMD_GET_CONFIG_SIZE 4
+#define ND_CMD_GET_CONFIG_DATA 5
+#define ND_CMD_SET_CONFIG_DATA 6
+#endif
+
+struct NvCtx {
+        struct ndctl_ctx *ndctl;
+        struct daxctl_ctx *daxctl;
+};
+
+/* pfn/dax info block: struct nd_pfn_sb at 4K inside the first 8K (drivers/nvdimm/pfn.h);
+ * the BTT1.1 info block is at 4K too. */
+#define INFO_BLOCK_SIZE 8192
+
+void fault_point(const char *name) {
+#if ENABLE_FAULT_INJECTION
+        const char *want = getenv("PMEMNSD_FAULT");
+        if (want && streq(want, name)) {
+                log_notice("fault injection: killing at '%s'", name);
+                raise(SIGKILL);
+        }
+#else
+        (void) name;
+#endif
+}
+
+static void ndctl_log_cb(struct ndctl_ctx *ctx, int priority, const char *file, int line,
+                         const char *fn, const char *format, va_list args) {
+        char buf[512];
+        vsnprintf(buf, sizeof(buf), format, args);
+        buf[strcspn(buf, "\n")] = '\0';
+        log_debug("libndctl: %s: %s", fn, buf);
+}
+
+int nv_open(NvCtx **ret) {
+        NvCtx *c = calloc(1, sizeof(NvCtx));
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        r = ndctl_new(&c->ndctl);
+        if (r < 0) {
+                free(c);
+                return r;
+        }
+        ndctl_set_log_fn(c->ndctl, ndctl_log_cb);
+        ndctl_set_log_priority(c->ndctl, log_get_max_level() >= LOG_DEBUG ? LOG_DEBUG : LOG_ERR);
+        r = daxctl_new(&c->daxctl);
+        if (r < 0) {
+                ndctl_unref(c->ndctl);
+                free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+NvCtx *nv_close(NvCtx *c) {
+        if (!c)
+                return NULL;
+        daxctl_unref(c->daxctl);
+        ndctl_unref(c->ndctl);
+        free(c);
+        return NULL;
+}
+
+static struct ndctl_region *find_region(NvCtx *c, const char *name) {
+        struct ndctl_bus *bus;
+        struct ndctl_region *region;
+
+        ndctl_bus_foreach(c->ndctl, bus)
+                ndctl_region_foreach(bus, region)
+                        if (streq(ndctl_region_get_devname(region), name))
+                                return region;
+        return NULL;
+}
+
+static struct ndctl_namespace *find_namespace(NvCtx *c, const char *name,
+                                              struct ndctl_region **ret_region) {
+        struct ndctl_bus *bus;
+        struct ndctl_region *region;
+        struct ndctl_namespace *ndns;
+
+        ndctl_bus_foreach(c->ndctl, bus)
+                ndctl_region_foreach(bus, region)
+                        ndctl_namespace_foreach(region, ndns)
+                                if (streq(ndctl_namespace_get_devname(ndns), name)) {
+                                        if (ret_region)
+                                                *ret_region = region;
+                                        return ndns;
+                                }
+        return NULL;
+}
+
+bool nv_region_align_seen(NvCtx *c) {
+        struct ndctl_bus *bus;
+        struct ndctl_region *region;
+
+        ndctl_bus_foreach(c->ndctl, bus)
+                ndctl_region_foreach(bus, region)
+                        if (ndctl_region_get_align(region) != ULONG_MAX)
+                                return true;
+        return false;
+}
+
+static struct daxctl_dev *dax_first_dev(struct ndctl_dax *dax) {
+        struct daxctl_region *dr = dax ? ndctl_dax_get_daxctl_region(dax) : NULL;
+        struct daxctl_dev *dev;
+
+        if (!dr)
+                return NULL;
+        daxctl_dev_foreach(dr, dev)
+                return dev;
+        return NULL;
+}
+
+static NsMode mode_from_ndctl(enum ndctl_namespace_mode m) {
+        switch (m) {
+        case NDCTL_NS_MODE_FSDAX: return NS_MODE_FSDAX;
+        case NDCTL_NS_MODE_DEVDAX: return NS_MODE_DEVDAX;
+        case NDCTL_NS_MODE_SECTOR: return NS_MODE_SECTOR;
+        default: return NS_MODE_RAW;
+        }
+}
+
+static enum ndctl_namespace_mode mode_to_ndctl(NsMode m) {
+        switch (m) {
+        case NS_MODE_FSDAX: return NDCTL_NS_MODE_FSDAX;
+        case NS_MODE_DEVDAX: return NDCTL_NS_MODE_DEVDAX;
+        case NS_MODE_SECTOR: return NDCTL_NS_MODE_SECTOR;
+        default: return NDCTL_NS_MODE_RAW;
+        }
+}
+
+/* What lives on a raw block device, by libblkid: a filesystem, RAID member, partition
+ * table or any other signature it knows. */
+static int probe_signature(const char *blockdev, char **ret) {
+        char path[PATH_MAX];
+        const char *type = NULL;
+        blkid_probe pr;
+        int r;
+
+        snprintf(path, sizeof(path), "/dev/%s", blockdev);
+        pr = blkid_new_probe_from_filename(path);
+        if (!pr)
+                return -errno ?: -EIO;
+        blkid_probe_enable_superblocks(pr, 1);
+        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+        blkid_probe_enable_partitions(pr, 1);
+        r = blkid_do_safeprobe(pr);
+        if (r == 0) {
+                if (blkid_probe_lookup_value(pr, "TYPE", &type, NULL) < 0 &&
+                    blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL) < 0)
+                        type = "unknown";
+                *ret = strdup(type);
+        } else if (r == -2)
+                *ret = strdup("ambiguous");
+        else if (r == 1)
+                *ret = NULL;
+        else {
+                blkid_free_probe(pr);
+                return -EIO;
+        }
+        blkid_free_probe(pr);
+        return 0;
+}
+
+static int ns_cmp(const void *a, const void *b) {
+        const NsState *x = a, *y = b;
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int read_namespace(NvCtx *c, struct ndctl_region *region, struct ndctl_namespace *ndns,
+                          bool labeled, NsState *n) {
+        struct ndctl_pfn *pfn = ndctl_namespace_get_pfn(ndns);
+        struct ndctl_dax *dax = ndctl_namespace_get_dax(ndns);
+        struct ndctl_btt *btt = ndctl_namespace_get_btt(ndns);
+        const char *name = ndctl_namespace_get_alt_name(ndns);
+        const char *bdev = NULL;
+        char uuid_str[40] = "";
+        uuid_t uu;
+
+        if (labeled) {
+                ndctl_namespace_get_uuid(ndns, uu);
+                if (!uuid_is_null(uu))
+                        uuid_unparse(uu, uuid_str);
+        }
+        *n = (NsState) {
+                .dev = strdup(ndctl_namespace_get_devname(ndns)),
+                .name = strdup(strempty(name)),
+                .uuid = strdup(uuid_str),
+                .mode = mode_from_ndctl(ndctl_namespace_get_mode(ndns)),
+                .start = ndctl_namespace_get_resource(ndns),
+                .size = ndctl_namespace_get_size(ndns),
+                .map = NS_MAP_DEV,
+                .enabled = ndctl_namespace_is_active(ndns),
+        };
+        if (!n->dev || !n->name || !n->uuid)
+                return -ENOMEM;
+
+        if (pfn && n->mode == NS_MODE_FSDAX) {
+                n->map = ndctl_pfn_get_location(pfn) == NDCTL_PFN_LOC_RAM ? NS_MAP_MEM : NS_MAP_DEV;
+                n->align = ndctl_pfn_get_align(pfn);
+                n->usable = ndctl_pfn_is_enabled(pfn) ? ndctl_pfn_get_size(pfn) : 0;
+                if (ndctl_pfn_is_enabled(pfn))
+                        bdev = ndctl_pfn_get_block_device(pfn);
+        } else if (dax && n->mode == NS_MODE_DEVDAX) {
+                struct daxctl_dev *dev = dax_first_dev(dax);
+                n->map = ndctl_dax_get_location(dax) == NDCTL_PFN_LOC_RAM ? NS_MAP_MEM : NS_MAP_DEV;
+                n->align = ndctl_dax_get_align(dax);
+                n->usable = ndctl_dax_is_enabled(dax) ? ndctl_dax_get_size(dax) : 0;
+                if (dev) {
+                        struct daxctl_memory *mem = daxctl_dev_get_memory(dev);
+                        n->chardev = strdup(daxctl_dev_get_devname(dev));
+                        n->system_ram = mem && daxctl_memory_is_online(mem) > 0;
+                }
+        } else if (btt && n->mode == NS_MODE_SECTOR) {
+                n->usable = ndctl_btt_is_enabled(btt) ? ndctl_btt_get_size(btt) : 0;
+                if (ndctl_btt_is_enabled(btt))
+                        bdev = ndctl_btt_get_block_device(btt);
+        } else if (ndctl_namespace_is_enabled(ndns)) {
+                n->usable = n->size;
+                bdev = ndctl_namespace_get_block_device(ndns);
+        }
+        if (bdev && *bdev && !(n->blockdev = strdup(bdev)))
+                return -ENOMEM;
+
+        /* Label-less regions: is anything stored on the raw namespace? A disabled one cannot
+         * be probed and is treated as holding data. */
+        if (!labeled && n->mode == NS_MODE_RAW) {
+                if (!n->blockdev)
+                        n->signature = strdup("unknown (namespace disabled)");
+                else if (probe_signature(n->blockdev, &n->signature) < 0)
+                        n->signature = strdup("unreadable");
+        }
+        (void) c;
+        (void) region;
+        return 0;
+}
+
+static bool region_dimms_can_label(struct ndctl_region *region) {
+        unsigned mappings = ndctl_region_get_mappings(region), count = 0;
+        struct ndctl_dimm *dimm;
+
+        if (mappings == 0)
+                return false;
+        ndctl_dimm_foreach_in_region(region, dimm) {
+                if (!ndctl_dimm_is_cmd_supported(dimm, ND_CMD_GET_CONFIG_SIZE) ||
+                    !ndctl_dimm_is_cmd_supported(dimm, ND_CMD_GET_CONFIG_DATA) ||
+                    !ndctl_dimm_is_cmd_supported(dimm, ND_CMD_SET_CONFIG_DATA))
+                        return false;
+                count++;
+        }
+        return count == mappings;
+}
+
+int nv_read_regions(NvCtx *c, RegionState **ret, size_t *ret_n) {
+        struct ndctl_bus *bus;
+        struct ndctl_region *region;
+        RegionState *rs = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        ndctl_bus_foreach(c->ndctl, bus)
+                ndctl_region_foreach(bus, region) {
+                        struct ndctl_namespace *ndns;
+                        RegionState *nrs, *s;
+                        unsigned long align = ndctl_region_get_align(region);
+                        bool labeled = ndctl_region_get_nstype(region) == ND_DEVICE_NAMESPACE_PMEM;
+
+                        nrs = realloc(rs, sizeof(RegionState) * (n + 1));
+                        if (!nrs) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        rs = nrs;
+                        s = &rs[n++];
+                        *s = (RegionState) {
+                                .dev = strdup(ndctl_region_get_devname(region)),
+                                .type = strdup(ndctl_region_get_type(region) == ND_DEVICE_REGION_PMEM
+                                                       ? "pmem" : "blk"),
+                                .provider = strdup(strempty(ndctl_bus_get_provider(bus))),
+                                .numa_node = ndctl_region_get_numa_node(region),
+                                .start = ndctl_region_get_resource(region),
+                                .size = ndctl_region_get_size(region),
+                                .align = align == ULONG_MAX ? 0 : align,
+                                .ways = MAX(ndctl_region_get_interleave_ways(region), 1U),
+                                .labeled = labeled,
+                                .can_init_labels = !labeled && region_dimms_can_label(region),
+                                /* ndctl init-labels writes v1.2 labels by default: BTT2 */
+                                .labels_v1_2 = true,
+                                .enabled = ndctl_region_is_enabled(region),
+                        };
+                        if (!s->dev || !s->type || !s->provider) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        ndctl_namespace_foreach(region, ndns) {
+                                NsState *nn;
+                                if (ndctl_namespace_get_size(ndns) == 0)
+                                        continue; /* the seed */
+                                nn = realloc(s->namespaces, sizeof(NsState) * (s->n_namespaces + 1));
+                                if (!nn) {
+                                        r = -ENOMEM;
+                                        goto fail;
+                                }
+                                s->namespaces = nn;
+                                r = read_namespace(c, region, ndns, labeled,
+                                                   &s->namespaces[s->n_namespaces++]);
+                                if (r < 0)
+                                        goto fail;
+                        }
+                        if (s->n_namespaces > 1)
+                                qsort(s->namespaces, s->n_namespaces, sizeof(NsState), ns_cmp);
+                }
+        *ret = rs;
+        *ret_n = n;
+        return 0;
+fail:
+        region_states_free(rs, n);
+        return r;
+}
+
+/* ---- errors ----------------------------------------------------------------------------- */
+
+static int fail(char **ret_error, int r, const char *format, ...) _printf_(3, 4);
+static int fail(char **ret_error, int r, const char *format, ...) {
+        char *m = NULL, *full = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        if (vasprintf(&m, format, ap) < 0)
+                m = NULL;
+        va_end(ap);
+        if (m && asprintf(&full, "%s: %s", m, strerror(abs(r))) < 0)
+                full = NULL;
+        free(m);
+        if (ret_error) {
+                free(*ret_error);
+                *ret_error = full;
+        } else
+                free(full);
+        return -abs(r);
+}
+
+/* ---- create ------------------------------------------------------------------------------- */
+
+static struct ndctl_namespace *idle_namespace(struct ndctl_region *region) {
+        struct ndctl_namespace *ndns;
+
+        /* as ndctl does: the 0th namespace if idle, else the seed */
+        ndctl_namespace_foreach(region, ndns)
+                if (ndctl_namespace_get_id(ndns) == 0 && ndctl_namespace_is_configuration_idle(ndns))
+                        return ndns;
+        ndns = ndctl_region_get_namespace_seed(region);
+        if (ndns && !ndctl_namespace_is_configuration_idle(ndns))
+                return NULL;
+        return ndns;
+}
+
+typedef struct Claim {
+        struct ndctl_pfn *pfn;
+        struct ndctl_dax *dax;
+        struct ndctl_btt *btt;
+        char seed[64]; /* the claim device we configured, by name: libndctl frees its
+                        * objects when it deletes them */
+} Claim;
+
+static int sysfs_write_nd(const char *dev, const char *attr, const char *value) {
+        char path[PATH_MAX];
+        int fd, r = 0;
+
+        snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/%s", dev, attr);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, value, strlen(value)) < 0)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
+/* Return a claim device we configured to the unconfigured state (null uuid, no mode),
+ * so that no half-configured pfn/dax/btt seed is left behind. Call after the namespace
+ * was disabled with ndctl_namespace_disable_invalidate(), which detaches the claim. */
+static void claim_reset(const char *seed) {
+        if (isempty(seed))
+                return;
+        (void) sysfs_write_nd(seed, "namespace", "\n");
+        (void) sysfs_write_nd(seed, "uuid", "00000000-0000-0000-0000-000000000000\n");
+        if (!startswith(seed, "btt"))
+                (void) sysfs_write_nd(seed, "mode", "none\n");
+}
+
+static int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns, const PlanRow *row,
+                       Claim *cl, char **err) {
+        enum ndctl_pfn_loc loc = row->map == NS_MAP_MEM ? NDCTL_PFN_LOC_RAM : NDCTL_PFN_LOC_PMEM;
+        unsigned long align = row->align ?: 2 * MiB;
+        const char *ns = ndctl_namespace_get_devname(ndns);
+        uuid_t uu;
+        int r;
+
+        uuid_generate(uu);
+        switch (row->mode) {
+        case NS_MODE_FSDAX: {
+                struct ndctl_pfn *pfn = ndctl_region_get_pfn_seed(region);
+                if (!pfn)
+                        return fail(err, ENXIO, "%s has no pfn seed", ndctl_region_get_devname(region));
+                cl->pfn = pfn;
+                snprintf(cl->seed, sizeof(cl->seed), "%s", ndctl_pfn_get_devname(pfn));
+                if ((r = ndctl_pfn_set_uuid(pfn, uu)) < 0 || (r = ndctl_pfn_set_location(pfn, loc)) < 0 ||
+                    (ndctl_pfn_has_align(pfn) && (r = ndctl_pfn_set_align(pfn, align)) < 0))
+                        return fail(err, r, "configuring %s for %s", ndctl_pfn_get_devname(pfn), ns);
+                if ((r = ndctl_pfn_set_namespace(pfn, ndns)) < 0)
+                        return fail(err, r, "claiming %s by %s", ns, ndctl_pfn_get_devname(pfn));
+                fault_point("create-after-claim");
+                r = ndctl_pfn_enable(pfn);
+                if (r < 0)
+                        return fail(err, r, "enabling %s (fsdax on %s)", ndctl_pfn_get_devname(pfn), ns);
+                return 0;
+        }
+        case NS_MODE_DEVDAX: {
+                struct ndctl_dax *dax = ndctl_region_get_dax_seed(region);
+                if (!dax)
+                        return fail(err, ENXIO, "%s has no dax seed", ndctl_region_get_devname(region));
+                cl->dax = dax;
+                snprintf(cl->seed, sizeof(cl->seed), "%s", ndctl_dax_get_devname(dax));
+                if ((r = ndctl_dax_set_uuid(dax, uu)) < 0 || (r = ndctl_dax_set_location(dax, loc)) < 0 ||
+                    (r = ndctl_dax_set_align(dax, align)) < 0)
+                        return fail(err, r, "configuring %s for %s", ndctl_dax_get_devname(dax), ns);
+                if ((r = ndctl_dax_set_namespace(dax, ndns)) < 0)
+                        return fail(err, r, "claiming %s by %s", ns, ndctl_dax_get_devname(dax));
+                fault_point("create-after-claim");
+                r = ndctl_dax_enable(dax);
+                if (r < 0)
+                        return fail(err, r, "enabling %s (devdax on %s)", ndctl_dax_get_devname(dax), ns);
+                return 0;
+        }
+        case NS_MODE_SECTOR: {
+                struct ndctl_btt *btt = ndctl_region_get_btt_seed(region);
+                if (!btt)
+                        return fail(err, ENXIO, "%s has no btt seed", ndctl_region_get_devname(region));
+                cl->btt = btt;
+                snprintf(cl->seed, sizeof(cl->seed), "%s", ndctl_btt_get_devname(btt));
+                if ((r = ndctl_btt_set_uuid(btt, uu)) < 0 ||
+                    (r = ndctl_btt_set_sector_size(btt, (unsigned) (row->sector_size ?: 4096))) < 0)
+                        return fail(err, r, "configuring %s for %s", ndctl_btt_get_devname(btt), ns);
+                if ((r = ndctl_btt_set_namespace(btt, ndns)) < 0)
+                        return fail(err, r, "claiming %s by %s", ns, ndctl_btt_get_devname(btt));
+                fault_point("create-after-claim");
+                r = ndctl_btt_enable(btt);
+                if (r < 0)
+                        return fail(err, r, "enabling %s (sector on %s)", ndctl_btt_get_devname(btt), ns);
+                return 0;
+        }
+        default:
+                r = ndctl_namespace_enable(ndns);
+                if (r < 0)
+                        return fail(err, r, "enabling %s (raw)", ns);
+                return 0;
+        }
+}
+
+/* Hand a devdax device to kmem and online its memory, as daxctl reconfigure-device
+ * --mode=system-ram does. */
+static int to_system_ram(Claim *cl, SystemRam how, char **err) {
+        struct daxctl_dev *dev = dax_first_dev(cl->dax);
+        struct daxctl_memory *mem;
+        int r;
+
+        if (!dev)
+                return fail(err, ENODEV, "no dax device under %s", ndctl_dax_get_devname(cl->dax));
+        r = daxctl_dev_disable(dev);
+        if (r < 0)
+                return fail(err, r, "disabling %s", daxctl_dev_get_devname(dev));
+        r = daxctl_dev_enable_ram(dev);
+        if (r < 0) {
+                daxctl_dev_enable_devdax(dev);
+                return fail(err, r, "handing %s to kmem", daxctl_dev_get_devname(dev));
+        }
+        mem = daxctl_dev_get_memory(dev);
+        if (!mem)
+                r = -ENODEV;
+        else if (daxctl_memory_is_online(mem) > 0)
+                r = 0; /* the kernel's auto-online policy got there first */
+        else
+                r = how == SYSTEM_RAM_ONLINE_MOVABLE ? daxctl_memory_online(mem)
+                                                     : daxctl_memory_online_no_movable(mem);
+        if (r < 0) {
+                if (mem)
+                        daxctl_memory_offline(mem);
+                daxctl_dev_disable(dev);
+                daxctl_dev_enable_devdax(dev);
+                return fail(err, r, "onlining the memory of %s", daxctl_dev_get_devname(dev));
+        }
+        return 0;
+}
+
+static void read_back(struct ndctl_namespace *ndns, const Claim *cl, PlanRow *row) {
+        row->start = ndctl_namespace_get_resource(ndns);
+        row->size = ndctl_namespace_get_size(ndns);
+        if (cl->pfn)
+                row->usable = ndctl_pfn_get_size(cl->pfn);
+        else if (cl->dax)
+                row->usable = ndctl_dax_get_size(cl->dax);
+        else if (cl->btt)
+                row->usable = ndctl_btt_get_size(cl->btt);
+        else
+                row->usable = row->size;
+}
+
+static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, char **err) {
+        unsigned long old_align = ndctl_region_get_align(region);
+        bool align_changed = false, sized = false;
+        struct ndctl_namespace *ndns;
+        Claim cl = {};
+        uuid_t uu;
+        int r;
+
+        if (old_align != ULONG_MAX && row->region_align && old_align != row->region_align) {
+                r = ndctl_region_set_align(region, row->region_align);
+                if (r < 0)
+                        return fail(err, r, "setting %s align to %s", ndctl_region_get_devname(region),
+                                    FORMAT_SIZE(row->region_align));
+                align_changed = true;
+                fault_point("create-after-align");
+        }
+
+        ndns = idle_namespace(region);
+        if (!ndns) {
+                r = fail(err, EAGAIN, "%s has no idle namespace seed", ndctl_region_get_devname(region));
+                goto undo;
+        }
+
+        uuid_generate(uu);
+        r = ndctl_namespace_set_uuid(ndns, uu);
+        if (r < 0) {
+                fail(err, r, "setting the uuid of %s", ndctl_namespace_get_devname(ndns));
+                goto undo;
+        }
+        sized = true; /* from here on, writing size 0 clears the uuid */
+        fault_point("create-after-uuid");
+        r = ndctl_namespace_set_alt_name(ndns, row->instance);
+        if (r < 0) {
+                fail(err, r, "naming %s '%s'", ndctl_namespace_get_devname(ndns), row->instance);
+                goto undo;
+        }
+        r = ndctl_namespace_set_size(ndns, row->size);
+        if (r < 0) {
+                fail(err, r, "sizing %s to %s", ndctl_namespace_get_devname(ndns), FORMAT_SIZE(row->size));
+                goto undo;
+        }
+        fault_point("create-after-size");
+        ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(row->mode));
+
+        r = claim_setup(region, ndns, row, &cl, err);
+        if (r < 0)
+                goto undo;
+        fault_point("create-after-enable");
+
+        if (row->mode == NS_MODE_DEVDAX && row->system_ram != SYSTEM_RAM_NO) {
+                r = to_system_ram(&cl, row->system_ram, err);
+                if (r < 0)
+                        goto undo;
+        }
+
+        free(row->ns_dev);
+        row->ns_dev = strdup(ndctl_namespace_get_devname(ndns));
+        read_back(ndns, &cl, row);
+        return 0;
+
+undo:
+        if (ndns) {
+                ndctl_namespace_disable_invalidate(ndns);
+                claim_reset(cl.seed);
+                ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
+                if (sized) {
+                        ndctl_namespace_set_alt_name(ndns, "");
+                        if (ndctl_namespace_delete(ndns) < 0)
+                                log_debug("rollback: deleting the half-made namespace failed");
+                }
+        }
+        if (align_changed)
+                ndctl_region_set_align(region, old_align);
+        return r;
+}
+
+static int convert_labelless(NvCtx *c, struct ndctl_region *region, PlanRow *row, char **err) {
+        struct ndctl_namespace *ndns = find_namespace(c, strempty(row->ns_dev), NULL);
+        Claim cl = {};
+        int r;
+
+        if (!ndns)
+                return fail(err, ENODEV, "%s is gone", strempty(row->ns_dev));
+        if (ndctl_namespace_get_pfn(ndns) || ndctl_namespace_get_dax(ndns) ||
+            ndctl_namespace_get_btt(ndns))
+                return fail(err, EBUSY, "%s gained a personality since the plan", row->ns_dev);
+
+        r = ndctl_namespace_disable_safe(ndns);
+        if (r < 0)
+                return fail(err, r, "%s is in use", row->ns_dev);
+        fault_point("convert-after-disable");
+        ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(row->mode));
+        r = claim_setup(region, ndns, row, &cl, err);
+        if (r >= 0 && row->mode == NS_MODE_DEVDAX && row->system_ram != SYSTEM_RAM_NO)
+                r = to_system_ram(&cl, row->system_ram, err);
+        if (r < 0) {
+                /* back to what it was: raw and enabled */
+                ndctl_namespace_disable_invalidate(ndns);
+                claim_reset(cl.seed);
+                ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
+                ndctl_namespace_enable(ndns);
+                return r;
+        }
+        read_back(ndns, &cl, row);
+        return 0;
+}
+
+int nv_create(NvCtx *c, PlanRow *row, char **ret_error) {
+        struct ndctl_region *region = find_region(c, row->region);
+
+        if (!region)
+                return fail(ret_error, ENODEV, "region %s is gone", row->region);
+        if (row->convert_labelless)
+                return convert_labelless(c, region, row, ret_error);
+        if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
+                return fail(ret_error, EINVAL, "%s is label-less", row->region);
+        return create_labelled(c, region, row, ret_error);
+}
+
+/* ---- labels -------------------------------------------------------------------------------- */
+
+int nv_init_labels(NvCtx *c, const char *name, char **ret_error) {
+        struct ndctl_region *region = find_region(c, name);
+        struct ndctl_namespace *ndns;
+        struct ndctl_dimm *dimm;
+        int r = 0;
+
+        if (!region)
+                return fail(ret_error, ENODEV, "region %s is gone", name);
+        if (!region_dimms_can_label(region))
+                return fail(ret_error, EOPNOTSUPP, "the DIMMs of %s cannot store labels", name);
+        ndctl_namespace_foreach(region, ndns)
+                if (ndctl_namespace_get_pfn(ndns) || ndctl_namespace_get_dax(ndns) ||
+                    ndctl_namespace_get_btt(ndns))
+                        return fail(ret_error, EBUSY, "%s has a personality", ndctl_namespace_get_devname(ndns));
+
+        r = ndctl_region_disable_invalidate(region);
+        if (r < 0)
+                return fail(ret_error, r, "disabling %s (a namespace is in use?)", name);
+        fault_point("labels-after-disable");
+        ndctl_dimm_foreach_in_region(region, dimm) {
+                struct ndctl_cmd *cmd;
+                int k;
+
+                if (ndctl_dimm_is_active(dimm)) {
+                        r = fail(ret_error, EBUSY, "%s is active in another region",
+                                 ndctl_dimm_get_devname(dimm));
+                        break;
+                }
+                cmd = ndctl_dimm_read_label_index(dimm);
+                if (!cmd) {
+                        r = fail(ret_error, EIO, "reading the label index of %s", ndctl_dimm_get_devname(dimm));
+                        break;
+                }
+                k = ndctl_dimm_init_labels(dimm, NDCTL_NS_VERSION_1_2);
+                ndctl_cmd_unref(cmd);
+                if (k < 0) {
+                        r = fail(ret_error, k, "initialising labels on %s", ndctl_dimm_get_devname(dimm));
+                        break;
+                }
+                ndctl_dimm_disable(dimm);
+                ndctl_dimm_enable(dimm);
+                fault_point("labels-after-dimm");
+        }
+        if (ndctl_region_enable(region) < 0 && r >= 0)
+                r = fail(ret_error, EIO, "re-enabling %s", name);
+        if (r >= 0 && ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
+                r = fail(ret_error, EIO, "%s is still label-less after initialising labels", name);
+        return r;
+}
+
+/* ---- destroy ------------------------------------------------------------------------------- */
+
+static bool char_device_is_open(const char *devname) {
+        char target[PATH_MAX], want[128];
+        DIR *proc = opendir("/proc");
+        struct dirent *pe;
+        bool found = false;
+
+        snprintf(want, sizeof(want), "/dev/%s", devname);
+        while (proc && !found && (pe = readdir(proc))) {
+                char path[300];
+                DIR *fds;
+                struct dirent *fe;
+                FILE *maps;
+                char line[PATH_MAX + 128];
+
+                if (pe->d_name[0] < '0' || pe->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/fd", pe->d_name);
+                fds = opendir(path);
+                while (fds && !found && (fe = readdir(fds))) {
+                        char link[600];
+                        ssize_t n;
+                        snprintf(link, sizeof(link), "%s/%s", path, fe->d_name);
+                        n = readlink(link, target, sizeof(target) - 1);
+                        if (n > 0) {
+                                target[n] = '\0';
+                                found = streq(target, want);
+                        }
+                }
+                if (fds)
+                        closedir(fds);
+                /* a mapping outlives the file descriptor */
+                snprintf(path, sizeof(path), "/proc/%s/maps", pe->d_name);
+                maps = fopen(path, "re");
+                while (maps && !found && fgets(line, sizeof(line), maps))
+                        found = strstr(line, want) != NULL;
+                if (maps)
+                        fclose(maps);
+        }
+        if (proc)
+                closedir(proc);
+        return found;
+}
+
+static int zero_info_block(struct ndctl_namespace *ndns, char **err) {
+        char path[PATH_MAX];
+        void *buf = NULL;
+        int fd, r;
+
+        ndctl_namespace_set_raw_mode(ndns, 1);
+        r = ndctl_namespace_enable(ndns);
+        if (r < 0) {
+                ndctl_namespace_set_raw_mode(ndns, 0);
+                return fail(err, r, "enabling %s raw to clear its info block",
+                            ndctl_namespace_get_devname(ndns));
+        }
+        snprintf(path, sizeof(path), "/dev/%s", ndctl_namespace_get_block_device(ndns));
+        fd = open(path, O_RDWR | O_DIRECT | O_EXCL | O_CLOEXEC);
+        if (fd < 0)
+                r = fail(err, errno, "opening %s", path);
+        else if (posix_memalign(&buf, 4096, INFO_BLOCK_SIZE) != 0)
+                r = fail(err, ENOMEM, "allocating");
+        else {
+                memset(buf, 0, INFO_BLOCK_SIZE);
+                if (pwrite(fd, buf, INFO_BLOCK_SIZE, 0) != INFO_BLOCK_SIZE)
+                        r = fail(err, errno ?: EIO, "clearing the info block of %s", path);
+        }
+        if (fd >= 0)
+                close(fd);
+        free(buf);
+        ndctl_namespace_disable_invalidate(ndns);
+        ndctl_namespace_set_raw_mode(ndns, 0);
+        return r;
+}
+
+int nv_destroy(NvCtx *c, const char *ns_dev, char **ret_error) {
+        struct ndctl_region *region = NULL;
+        struct ndctl_namespace *ndns = find_namespace(c, ns_dev, &region);
+        struct ndctl_pfn *pfn;
+        struct ndctl_dax *dax;
+        struct ndctl_btt *btt;
+        char seed[64] = "";
+        int r;
+
+        if (!ndns || ndctl_namespace_get_size(ndns) == 0)
+                return fail(ret_error, ENODEV, "no namespace %s", ns_dev);
+        pfn = ndctl_namespace_get_pfn(ndns);
+        dax = ndctl_namespace_get_dax(ndns);
+        btt = ndctl_namespace_get_btt(ndns);
+
+        if (dax) {
+                struct daxctl_dev *dev = dax_first_dev(dax);
+                if (dev) {
+                        struct daxctl_memory *mem = daxctl_dev_get_memory(dev);
+                        if (mem && daxctl_memory_is_online(mem) > 0)
+                                return fail(ret_error, EBUSY, "%s is onlined as System RAM by %s "
+                                            "(daxctl offline-memory %s first)", ns_dev,
+                                            daxctl_dev_get_devname(dev), daxctl_dev_get_devname(dev));
+                        if (char_device_is_open(daxctl_dev_get_devname(dev)))
+                                return fail(ret_error, EBUSY, "%s: /dev/%s is open or mapped by a "
+                                            "process", ns_dev, daxctl_dev_get_devname(dev));
+                }
+        }
+        snprintf(seed, sizeof(seed), "%s",
+                 pfn ? ndctl_pfn_get_devname(pfn) : dax ? ndctl_dax_get_devname(dax)
+                                                  : btt ? ndctl_btt_get_devname(btt) : "");
+
+        /* fsdax, sector and raw: an exclusive open fails while mounted or held. This also
+         * detaches the claim (libndctl deletes the pfn/dax/btt object). */
+        r = ndctl_namespace_disable_safe(ndns);
+        if (r < 0)
+                return fail(ret_error, r, "%s is busy (mounted or held open)", ns_dev);
+        fault_point("destroy-after-disable");
+        claim_reset(seed);
+        ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
+        fault_point("destroy-after-unclaim");
+
+        if (ndctl_namespace_get_type(ndns) != ND_DEVICE_NAMESPACE_PMEM) {
+                /* label-less: the info block is the only record of the personality */
+                if (seed[0]) {
+                        r = zero_info_block(ndns, ret_error);
+                        if (r < 0)
+                                return r;
+                }
+                r = ndctl_namespace_enable(ndns);
+                if (r < 0)
+                        return fail(ret_error, r, "re-enabling %s raw", ns_dev);
+                return 0;
+        }
+
+        ndctl_namespace_set_alt_name(ndns, "");
+        r = ndctl_namespace_delete(ndns);
+        if (r < 0)
+                return fail(ret_error, r, "deleting %s", ns_dev);
+        return 0;
+}

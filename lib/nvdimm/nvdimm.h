@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The thin adapter over libndctl/libdaxctl/libblkid: reads the kernel's regions and
+ * namespaces into planner input, and carries out plan rows. Every call that changes the
+ * kernel undoes what it made when a later step fails. */
+
+#include "kernel.h"
+#include "plan/planner.h"
+
+typedef struct NvCtx NvCtx;
+
+/* A fresh view of the nd bus: libndctl caches what it has read, so the daemon opens a new
+ * context for every reconcile instead of trusting a cache that an admin's ndctl may have
+ * made stale. */
+int nv_open(NvCtx **ret);
+NvCtx *nv_close(NvCtx *c);
+
+int nv_read_regions(NvCtx *c, RegionState **ret, size_t *ret_n);
+
+/* Does some region show the 'align' attribute (5.7's 2522afb86a8c)? */
+bool nv_region_align_seen(NvCtx *c);
+
+/* Carry out a PLAN_CREATE row (labelled create or label-less conversion). On success the
+ * row's start, size and usable are updated from the kernel and its ns_dev names the new
+ * namespace. On failure everything this call made is undone and *ret_error explains. */
+int nv_create(NvCtx *c, PlanRow *row, char **ret_error);
+
+/* Initialise the label area of a label-less region's DIMMs (ndctl init-labels). */
+int nv_init_labels(NvCtx *c, const char *region, char **ret_error);
+
+/* Disable and delete one namespace (label-less: return it to raw, zeroing its info
+ * block); refuses a busy one. */
+int nv_destroy(NvCtx *c, const char *ns_dev, char **ret_error);
+
+/* Fault injection for tests: with -Dfault-injection=true, PMEMNSD_FAULT=<point> kills the
+ * process with SIGKILL when execution reaches that point. */
+void fault_point(const char *name);
