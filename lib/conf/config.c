@@ -80,6 +80,7 @@ void config_done(Config *c) {
         free(c->selectors);
         free(c->policies);
         strv_free(c->files);
+        free(c->daemon.granularity_file);
         *c = (Config) {};
 }
 
@@ -347,6 +348,9 @@ static void handle_daemon_key(Parser *p, const char *key, const char *value) {
         int r;
 
         if (streq(key, "granularity")) {
+                free(d->granularity_file);
+                d->granularity_file = strdup(p->file);
+                d->granularity_line = p->line;
                 r = granularity_from_string(value, &d->granularity);
                 if (r < 0)
                         value_error(p, key, value,
@@ -403,8 +407,10 @@ static void handle_region_key(Parser *p, const char *key, const char *value) {
                         value_error(p, key, value,
                                     "auto, subsection, compat, section or a power-of-two size "
                                     "of at least 4K");
-                else
+                else {
                         s->has_granularity = true;
+                        s->granularity_line = p->line;
+                }
         } else if (streq(key, "init-labels")) {
                 r = parse_boolean(value);
                 if (r < 0)
@@ -938,6 +944,37 @@ int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags) {
                 }
         }
         return config_result(&c, diags, ret, before);
+}
+
+int config_check_kernel(const Config *c, const KernelInfo *k, ConfDiags *diags) {
+        const char *why = NULL;
+        char buf[32];
+        uint64_t g;
+        int n = 0;
+
+        if (granularity_resolve(&c->daemon.granularity, k, &g, &why) < 0) {
+                if (conf_diag_add(diags, strempty(c->daemon.granularity_file),
+                                  c->daemon.granularity_line, "granularity",
+                                  "granularity = %s cannot be used: %s (running %s); use "
+                                  "'section' or 'auto'",
+                                  granularity_to_string(&c->daemon.granularity, buf, sizeof(buf)),
+                                  why, k->release) < 0)
+                        return -ENOMEM;
+                n++;
+        }
+        for (size_t i = 0; i < c->n_selectors; i++) {
+                const RegionSelector *s = &c->selectors[i];
+                if (!s->has_granularity || granularity_resolve(&s->granularity, k, &g, &why) >= 0)
+                        continue;
+                if (conf_diag_add(diags, s->file, s->granularity_line, "granularity",
+                                  "[region %s]: granularity = %s cannot be used: %s (running %s); "
+                                  "use 'section' or 'auto'", s->name,
+                                  granularity_to_string(&s->granularity, buf, sizeof(buf)), why,
+                                  k->release) < 0)
+                        return -ENOMEM;
+                n++;
+        }
+        return n;
 }
 
 int config_load_strings(const char *main_text, const char *const *policy_files, Config *ret,

@@ -34,6 +34,7 @@ typedef struct RegionSelector {
         uint64_t size_max;    /* 0: no bound */
         bool has_granularity;
         Granularity granularity;
+        unsigned granularity_line;
         bool init_labels;
 } RegionSelector;
 
@@ -64,6 +65,8 @@ typedef struct NamespacePolicy {
 
 typedef struct DaemonConfig {
         Granularity granularity;
+        char *granularity_file; /* where it was set, NULL: the default */
+        unsigned granularity_line;
         bool load_modules;
         ApplyMode apply;
 } DaemonConfig;
@@ -103,6 +106,12 @@ int conf_files_list(const char *const *dirs, char ***ret, size_t *ret_n);
 
 /* Instance name of a policy: "db" for count 1, "db.N" otherwise. */
 char *policy_instance_name(const NamespacePolicy *p, unsigned index);
+
+/* Check the granularities against the running kernel: 'subsection' (and anything below
+ * the section size) on a kernel without sub-section hotplug is an error, never a silent
+ * fallback. Returns the number of problems added. */
+struct KernelInfo;
+int config_check_kernel(const Config *c, const struct KernelInfo *k, ConfDiags *diags);
 
 /* Look up a selector or policy by name. */
 const RegionSelector *config_find_selector(const Config *c, const char *name);

@@ -314,7 +314,13 @@ int nv_read_regions(NvCtx *c, RegionState **ret, size_t *ret_n) {
                                 /* ndctl init-labels writes v1.2 labels by default: BTT2 */
                                 .labels_v1_2 = true,
                                 .enabled = ndctl_region_is_enabled(region),
+                                .available_size = ndctl_region_get_available_size(region),
+                                .max_available_extent = ndctl_region_get_max_available_extent(region),
                         };
+                        if (s->available_size == ULLONG_MAX)
+                                s->available_size = 0;
+                        if (s->max_available_extent == ULLONG_MAX)
+                                s->max_available_extent = s->available_size;
                         if (!s->dev || !s->type || !s->provider) {
                                 r = -ENOMEM;
                                 goto fail;

@@ -42,6 +42,8 @@ typedef struct RegionState {
         bool can_init_labels; /* label-less now, but its DIMMs have a label area */
         bool labels_v1_2; /* BTT2 claim class (v1.2 labels): no initial BTT offset */
         bool enabled;
+        uint64_t available_size;       /* as the kernel reports it */
+        uint64_t max_available_extent; /* as the kernel reports it */
         NsState *namespaces; /* every namespace with a size, sorted by start */
         size_t n_namespaces;
 } RegionState;

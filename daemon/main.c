@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "manager.h"
+#include "nvdimm/nvdimm.h"
+#include "util/log.h"
+#include "util/macro.h"
+#include "util/size.h"
+
+static const char *arg_config = PMEMNSD_CONF_DIR;
+static enum { ACTION_RUN, ACTION_CHECK, ACTION_PLAN } arg_action = ACTION_RUN;
+
+static void help(void) {
+        printf("Usage: pmemnsd [OPTIONS...]\n\n"
+               "Provision persistent-memory namespaces following the policies in\n"
+               "%s/policy.d, at the finest granularity the running kernel supports.\n\n"
+               "  -h --help          Show this help\n"
+               "     --version       Show the version\n"
+               "     --config DIR    Root of the config tree (default: %s)\n"
+               "     --check         Parse all configuration, print problems with file:line,\n"
+               "                     exit 0 if there are none, 1 otherwise; touches nothing\n"
+               "     --plan          Read the regions, print what would be done, exit;\n"
+               "                     touches nothing\n"
+               "     --log-level L   debug, info, notice, warning or err (default: info)\n\n"
+               "As a service it runs under systemd as pmemnsd.service and is driven over\n"
+               "D-Bus (org.pmemnsd1) with pmemnsctl(1). See pmemnsd(8), pmemnsd.conf(5).\n",
+               PMEMNSD_CONF_DIR, PMEMNSD_CONF_DIR);
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_CONFIG, ARG_CHECK, ARG_PLAN, ARG_LOG_LEVEL };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "check", no_argument, NULL, ARG_CHECK },
+                { "plan", no_argument, NULL, ARG_PLAN },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                {},
+        };
+        int c, l;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("pmemnsd %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_CONFIG:
+                        arg_config = optarg;
+                        break;
+                case ARG_CHECK:
+                        arg_action = ACTION_CHECK;
+                        break;
+                case ARG_PLAN:
+                        arg_action = ACTION_PLAN;
+                        break;
+                case ARG_LOG_LEVEL:
+                        l = log_parse_level(optarg);
+                        if (l < 0)
+                                return log_error_errno(l, "Invalid log level '%s'.", optarg);
+                        log_set_max_level(l);
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Unexpected argument '%s'.", argv[optind]);
+        return 1;
+}
+
+static void print_diags(const ConfDiags *d) {
+        for (size_t i = 0; i < d->n; i++) {
+                const ConfDiag *g = &d->items[i];
+                char key[80] = "", quoted[80];
+
+                /* name the key unless the message already does */
+                snprintf(quoted, sizeof(quoted), "'%s'", strempty(g->key));
+                if (g->key && !strstr(g->message, quoted))
+                        snprintf(key, sizeof(key), "%s: ", g->key);
+                if (g->line > 0)
+                        fprintf(stderr, "%s:%u: %s%s\n", g->file, g->line, key, g->message);
+                else
+                        fprintf(stderr, "%s: %s%s\n", g->file, key, g->message);
+        }
+}
+
+static int load_config_or_print(Manager *m) {
+        ConfDiags d = {};
+        int r = manager_load_config(m, &d);
+
+        if (r > 0) {
+                print_diags(&d);
+                fprintf(stderr, "%zu problem%s found.\n", d.n, d.n == 1 ? "" : "s");
+        }
+        conf_diags_done(&d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the configuration: %m");
+        return r;
+}
+
+static void print_plan(const Manager *m, const Plan *plan) {
+        printf("%-8s %-16s %-8s %-6s %8s %8s %-18s %s\n", "ACTION", "INSTANCE", "REGION", "MODE", "SIZE",
+               "USABLE", "START", "MESSAGE");
+        for (size_t i = 0; i < plan->n_rows; i++) {
+                const PlanRow *r = &plan->rows[i];
+                char start[32] = "-";
+                if (r->start)
+                        snprintf(start, sizeof(start), "%#" PRIx64, r->start);
+                printf("%-8s %-16s %-8s %-6s %8s %8s %-18s %s\n", plan_action_to_string(r->action),
+                       isempty(r->instance) ? "-" : r->instance, r->region,
+                       strempty(ns_mode_to_string(r->mode)), FORMAT_SIZE(r->size), FORMAT_SIZE(r->usable),
+                       start, strempty(r->message));
+        }
+        for (size_t i = 0; i < plan->n_regions; i++) {
+                const RegionPlan *rp = &plan->regions[i];
+                if (rp->selector < 0)
+                        printf("%s: no region selector matches\n", rp->region);
+                else
+                        printf("%s: selector '%s', granularity %s, %s lost to alignment%s\n", rp->region,
+                               m->config.selectors[rp->selector].name, FORMAT_SIZE(rp->granularity),
+                               FORMAT_SIZE(rp->lost_to_alignment),
+                               rp->init_labels ? ", labels to be initialised" : "");
+        }
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        struct timespec ts;
+        char buf[64];
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(buf, sizeof(buf), "RELOADING=1\nMONOTONIC_USEC=%llu",
+                 (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000);
+        (void) sd_notify(false, buf);
+        log_info("Reloading on SIGHUP.");
+        (void) manager_reload(m, NULL);
+        (void) sd_notify(false, "READY=1\nSTATUS=Running.");
+        return 0;
+}
+
+static int run(int argc, char *argv[]) {
+        Manager *m = NULL;
+        int r;
+
+        log_set_target(getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID") ? LOG_TARGET_JOURNAL
+                                                                           : LOG_TARGET_STDERR);
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r;
+
+        r = manager_new(arg_config, &m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the manager: %m");
+
+        r = manager_probe_kernel(m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to probe the running kernel: %m");
+                goto out;
+        }
+
+        if (arg_action == ACTION_CHECK) {
+                r = load_config_or_print(m);
+                if (r == 0)
+                        printf("Configuration OK: %zu file%s, %zu region selector%s, %zu namespace "
+                               "polic%s.\n", m->config.n_files, m->config.n_files == 1 ? "" : "s",
+                               m->config.n_selectors, m->config.n_selectors == 1 ? "" : "s",
+                               m->config.n_policies, m->config.n_policies == 1 ? "y" : "ies");
+                r = r == 0 ? 0 : -EINVAL;
+                goto out;
+        }
+
+        r = load_config_or_print(m);
+        if (r != 0) {
+                r = r < 0 ? r : -EINVAL;
+                goto out;
+        }
+
+        if (arg_action == ACTION_PLAN) {
+                Plan plan = {};
+                r = manager_refresh(m);
+                if (r >= 0)
+                        r = manager_plan(m, &plan);
+                if (r >= 0)
+                        print_plan(m, &plan);
+                plan_done(&plan);
+                goto out;
+        }
+
+        /* the daemon */
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                goto out;
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up signal handling: %m");
+                goto out;
+        }
+        (void) sd_event_set_watchdog(m->event, true);
+
+        (void) manager_load_modules(m);
+        (void) manager_probe_kernel(m);
+
+        r = manager_connect_udev(m);
+        if (r < 0)
+                goto out;
+        r = manager_connect_bus(m);
+        if (r < 0)
+                goto out;
+
+        log_info("pmemnsd %s on Linux %s: sub-section hotplug %s, default granularity %s.",
+                 PACKAGE_VERSION, m->kernel.release, m->kernel.subsection_hotplug ? "yes" : "no",
+                 FORMAT_SIZE(m->granularity));
+
+        if (m->config.daemon.apply == APPLY_AUTO)
+                (void) manager_apply(m, NULL);
+        else
+                (void) manager_refresh(m);
+        (void) sd_notify(false, "READY=1\nSTATUS=Running.");
+        m->ready = true;
+
+        r = sd_event_loop(m->event);
+        (void) sd_notify(false, "STOPPING=1");
+
+out:
+        manager_free(m);
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        int r = run(argc, argv);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-device.h>
+#include <systemd/sd-event.h>
+
+#include "conf/config.h"
+#include "kernel.h"
+#include "plan/planner.h"
+
+typedef enum ManagerState {
+        MANAGER_IDLE,
+        MANAGER_APPLYING,
+        MANAGER_DEGRADED,
+        _MANAGER_STATE_MAX,
+} ManagerState;
+
+/* One failure of the last apply, kept so the Namespace objects can show it. */
+typedef struct Failure {
+        char *instance;
+        char *ns_dev; /* may be NULL: nothing exists */
+        char *message;
+} Failure;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        sd_device_monitor *monitor;
+        sd_event_source *refresh_timer;
+
+        char *config_root; /* /etc/pmemnsd */
+        char *main_file;
+        char *policy_dirs[4];
+        Config config;
+        bool have_config;
+
+        KernelInfo kernel;
+        uint64_t granularity; /* the daemon default in force, bytes */
+
+        /* The kernel state as last read, and the plan against it: every D-Bus property is
+         * served from here, never from libndctl inside a getter. */
+        RegionState *regions;
+        size_t n_regions;
+        Plan plan;
+        char *region_signature; /* which regions are enabled: a change triggers apply */
+
+        Failure *failures;
+        size_t n_failures;
+
+        ManagerState state;
+        bool ready;
+} Manager;
+
+const char *manager_state_to_string(ManagerState s);
+
+int manager_new(const char *config_root, Manager **ret);
+Manager *manager_free(Manager *m);
+
+/* Read and validate every config file. On failure the diagnostics are in *diags, the
+ * previous configuration stays in force and 1 is returned. */
+int manager_load_config(Manager *m, ConfDiags *diags);
+
+/* Probe the kernel again (the region 'align' attribute may show up later). */
+int manager_probe_kernel(Manager *m);
+
+/* Re-read the kernel state and re-plan. */
+int manager_refresh(Manager *m);
+
+/* Reconcile: carry out the plan. ret (may be NULL) receives the rows as done. */
+int manager_apply(Manager *m, Plan *ret);
+
+/* A dry run on fresh kernel state. */
+int manager_plan(Manager *m, Plan *ret);
+
+int manager_reload(Manager *m, char **ret_error);
+
+int manager_create_namespace(Manager *m, const PlanRequest *req, char **ret_ns_dev,
+                             char **ret_error);
+int manager_destroy_namespace(Manager *m, const char *ns_dev, char **ret_error);
+
+int manager_load_modules(Manager *m);
+int manager_connect_udev(Manager *m);
+
+/* Lookups over the cached state. */
+const RegionState *manager_find_region(Manager *m, const char *dev);
+const NsState *manager_find_namespace(Manager *m, const char *dev, const RegionState **ret_region);
+/* The plan row that owns an existing namespace (instance != ""), or NULL: foreign. */
+const PlanRow *manager_namespace_row(Manager *m, const char *ns_dev);
+const Failure *manager_find_failure(Manager *m, const char *instance, const char *ns_dev);
+
+/* manager-bus.c */
+int manager_connect_bus(Manager *m);
+/* After a refresh: emit InterfacesAdded/Removed and PropertiesChanged for what differs
+ * from the previous state. */
+void manager_bus_sync(Manager *m, RegionState *old, size_t n_old, const Plan *old_plan);
+void manager_bus_emit_applied(Manager *m, const Plan *rows);
+void manager_bus_emit_manager_changed(Manager *m, const char *property);
+char *namespace_object_path(const char *dev);
+char *region_object_path(const char *dev);
