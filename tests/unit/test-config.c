@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "conf/config.h"
+#include "kernel.h"
 #include "tests.h"
 #include "util/macro.h"
 
@@ -288,4 +289,30 @@ TEST(file_precedence_and_masking) {
         char cmd[600];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
         CHECK_INT(system(cmd), 0);
+}
+
+TEST(granularity_against_kernel) {
+        Config c = {};
+        ConfDiags d = {};
+        KernelInfo old = {}, new = {};
+        KernelInputs in_old = { .release = "5.2.0", .machine = "x86_64" };
+        KernelInputs in_new = { .release = "6.1.0", .machine = "x86_64" };
+
+        CHECK_INT(kernel_info_from(&in_old, &old), 0);
+        CHECK_INT(kernel_info_from(&in_new, &new), 0);
+        CHECK_INT(load("[daemon]\ngranularity = subsection\n",
+                       "[region r]\n\ngranularity = 2M\n[region s]\ngranularity = section\n", &c, &d), 0);
+        CHECK_INT(config_check_kernel(&c, &new, &d), 0);
+        CHECK_INT(config_check_kernel(&c, &old, &d), 2);
+        CHECK_INT(d.n, 2);
+        if (d.n == 2) {
+                CHECK_STR(d.items[0].file, "pmemnsd.conf");
+                CHECK_INT(d.items[0].line, 2);
+                CHECK_CONTAINS(d.items[0].message, "needs Linux >= 5.3");
+                CHECK_STR(d.items[1].file, "50-test.conf");
+                CHECK_INT(d.items[1].line, 3);
+                CHECK_CONTAINS(d.items[1].message, "[region r]");
+        }
+        conf_diags_done(&d);
+        config_done(&c);
 }
