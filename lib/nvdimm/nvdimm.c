@@ -138,15 +138,6 @@ static struct daxctl_dev *dax_first_dev(struct ndctl_dax *dax) {
         return NULL;
 }
 
-static NsMode mode_from_ndctl(enum ndctl_namespace_mode m) {
-        switch (m) {
-        case NDCTL_NS_MODE_FSDAX: return NS_MODE_FSDAX;
-        case NDCTL_NS_MODE_DEVDAX: return NS_MODE_DEVDAX;
-        case NDCTL_NS_MODE_SECTOR: return NS_MODE_SECTOR;
-        default: return NS_MODE_RAW;
-        }
-}
-
 static enum ndctl_namespace_mode mode_to_ndctl(NsMode m) {
         switch (m) {
         case NS_MODE_FSDAX: return NDCTL_NS_MODE_FSDAX;
@@ -213,7 +204,9 @@ static int read_namespace(NvCtx *c, struct ndctl_region *region, struct ndctl_na
                 .dev = strdup(ndctl_namespace_get_devname(ndns)),
                 .name = strdup(strempty(name)),
                 .uuid = strdup(uuid_str),
-                .mode = mode_from_ndctl(ndctl_namespace_get_mode(ndns)),
+                /* The personality is the claim. The kernel's own 'mode' says "memory" for
+                 * an unclaimed namespace of a page-mapped (e820, virtio) region. */
+                .mode = pfn ? NS_MODE_FSDAX : dax ? NS_MODE_DEVDAX : btt ? NS_MODE_SECTOR : NS_MODE_RAW,
                 .start = ndctl_namespace_get_resource(ndns),
                 .size = ndctl_namespace_get_size(ndns),
                 .map = NS_MAP_DEV,
