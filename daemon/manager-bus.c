@@ -657,10 +657,9 @@ static const sd_bus_vtable namespace_vtable[] = {
 
 /* ---- enumeration, signals ------------------------------------------------------------------ */
 
-static int node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
-                           sd_bus_error *error) {
-        Manager *m = userdata;
-        bool regions = streq(path, REGION_PREFIX);
+/* sd-bus calls enumerators with the path being enumerated, which is the ObjectManager's
+ * root for GetManagedObjects: so one enumerator per kind, not one that looks at path. */
+static int enumerate(Manager *m, bool regions, char ***nodes) {
         char **l = NULL;
         size_t n = 0;
 
@@ -686,6 +685,16 @@ static int node_enumerator(sd_bus *bus, const char *path, void *userdata, char *
 oom:
         strv_free(l);
         return -ENOMEM;
+}
+
+static int region_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
+                             sd_bus_error *error) {
+        return enumerate(userdata, true, nodes);
+}
+
+static int namespace_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
+                                sd_bus_error *error) {
+        return enumerate(userdata, false, nodes);
 }
 
 /* Everything an object shows, as one string: objects whose string changed get a
@@ -844,12 +853,12 @@ int manager_connect_bus(Manager *m) {
                 r = sd_bus_add_fallback_vtable(m->bus, NULL, REGION_PREFIX, REGION_IFACE, region_vtable,
                                                region_find, m);
         if (r >= 0)
-                r = sd_bus_add_node_enumerator(m->bus, NULL, REGION_PREFIX, node_enumerator, m);
+                r = sd_bus_add_node_enumerator(m->bus, NULL, REGION_PREFIX, region_enumerator, m);
         if (r >= 0)
                 r = sd_bus_add_fallback_vtable(m->bus, NULL, NAMESPACE_PREFIX, NAMESPACE_IFACE,
                                                namespace_vtable, namespace_find, m);
         if (r >= 0)
-                r = sd_bus_add_node_enumerator(m->bus, NULL, NAMESPACE_PREFIX, node_enumerator, m);
+                r = sd_bus_add_node_enumerator(m->bus, NULL, NAMESPACE_PREFIX, namespace_enumerator, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register D-Bus objects: %m");
         r = sd_bus_request_name(m->bus, BUS_NAME, 0);

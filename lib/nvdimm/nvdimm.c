@@ -271,6 +271,32 @@ static bool region_dimms_can_label(struct ndctl_region *region) {
         return count == mappings;
 }
 
+/* Which BTT a sector namespace gets: drivers/nvdimm/namespace_devs.c:btt_claim_class()
+ * picks BTT1.1 (a 4K initial offset) when any DIMM has v1.1 labels, BTT2 otherwise. The
+ * version is in the label index block: struct nd_namespace_index, major at byte 60 and
+ * minor at byte 62 (drivers/nvdimm/label.h). */
+static bool region_labels_v1_2(struct ndctl_region *region) {
+        struct ndctl_dimm *dimm;
+        bool v1_2 = true;
+
+        ndctl_dimm_foreach_in_region(region, dimm) {
+                struct ndctl_cmd *cmd = ndctl_dimm_read_label_index(dimm);
+                uint8_t buf[64];
+
+                if (!cmd)
+                        continue;
+                if (ndctl_cmd_cfg_read_get_data(cmd, buf, sizeof(buf), 0) == (ssize_t) sizeof(buf) &&
+                    memcmp(buf, "NAMESPACE_INDEX", 15) == 0) {
+                        unsigned major = buf[60] | (unsigned) buf[61] << 8;
+                        unsigned minor = buf[62] | (unsigned) buf[63] << 8;
+                        if (major == 1 && minor == 1)
+                                v1_2 = false;
+                }
+                ndctl_cmd_unref(cmd);
+        }
+        return v1_2;
+}
+
 int nv_read_regions(NvCtx *c, RegionState **ret, size_t *ret_n) {
         struct ndctl_bus *bus;
         struct ndctl_region *region;
@@ -304,8 +330,7 @@ int nv_read_regions(NvCtx *c, RegionState **ret, size_t *ret_n) {
                                 .ways = MAX(ndctl_region_get_interleave_ways(region), 1U),
                                 .labeled = labeled,
                                 .can_init_labels = !labeled && region_dimms_can_label(region),
-                                /* ndctl init-labels writes v1.2 labels by default: BTT2 */
-                                .labels_v1_2 = true,
+                                .labels_v1_2 = labeled && region_labels_v1_2(region),
                                 .enabled = ndctl_region_is_enabled(region),
                                 .available_size = ndctl_region_get_available_size(region),
                                 .max_available_extent = ndctl_region_get_max_available_extent(region),

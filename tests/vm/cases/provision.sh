@@ -54,7 +54,8 @@ CONF
 
 pmemnsd --check || fail "pmemnsd --check rejected the test policy"
 pmemnsd --plan
-systemctl start pmemnsd.service || fail "pmemnsd.service did not start"
+# The udev rule may have started the daemon at boot, before this policy existed.
+systemctl restart pmemnsd.service || fail "pmemnsd.service did not start"
 
 call() { busctl --timeout=600 --json=short call org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager "$@"; }
 rows() { jq -r '.data[0][] | @tsv'; }
@@ -115,7 +116,7 @@ blk_of() { ndctl list -N -n "$(ns_by_name "$1")" | jq -r '.[0].blockdev // .bloc
 chr_of() { ndctl list -N -n "$(ns_by_name "$1")" | jq -r '(.[0] // .).chardev'; }
 mkdir -p /mnt/db /mnt/blk
 if [ "$PHASE" = first ]; then
-        mkfs.ext4 -q -F "/dev/$(blk_of db)"
+        mkfs.ext4 -q -F -b 4096 "/dev/$(blk_of db)"
         mount -o dax "/dev/$(blk_of db)" /mnt/db || fail "mount -o dax of db failed"
         grep " /mnt/db " /proc/mounts | grep -q dax || fail "db is not mounted with dax"
         head -c 5M /dev/urandom > /mnt/db/data
