@@ -1,0 +1,217 @@
+#!/bin/bash
+# The D-Bus service, authorization, pmemnsctl and the udev/D-Bus integration (issue 4).
+set -euo pipefail
+. /pmemnsd-test/guest-lib.sh
+
+B="busctl --timeout=600"
+MGR="org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager"
+
+# ---- hot-adding an NVDIMM starts the service through the udev rule -----------------------
+systemctl stop pmemnsd.service 2>/dev/null || true
+systemctl disable pmemnsd.service 2>/dev/null || true
+mkdir -p /etc/pmemnsd/policy.d
+printf '[daemon]\napply = auto\n' > /etc/pmemnsd/pmemnsd.conf
+cat > /etc/pmemnsd/policy.d/50-dbus.conf <<'CONF'
+[region main]
+match.provider = ACPI.NFIT
+match.size-min = 900M
+
+[namespace db]
+region = main
+mode = fsdax
+size = 64M
+
+[namespace dax]
+region = main
+mode = devdax
+size = 34M
+count = 2
+
+[region hot]
+match.provider = ACPI.NFIT
+match.size-max = 600M
+
+[namespace hotdax]
+region = hot
+mode = devdax
+size = rest
+CONF
+systemctl is-active -q pmemnsd.service && fail "pmemnsd is running before the hot-add"
+busctl monitor --match "type='signal',sender='org.pmemnsd1'" > /tmp/monitor.txt 2>&1 &
+MON=$!
+sleep 1
+echo "@@MONITOR object_add memory-backend-file,id=mem-nvhp,share=on,mem-path=@STATE@/nvhp.img,size=512M@@"
+echo "@@MONITOR device_add nvdimm,id=nvhp,memdev=mem-nvhp,label-size=128K@@"
+for i in $(seq 120); do
+        systemctl is-active -q pmemnsd.service && break
+        sleep 1
+done
+systemctl is-active -q pmemnsd.service || fail "the hot-added NVDIMM did not start pmemnsd.service"
+log "pmemnsd.service started by the hot-added NVDIMM"
+hot=""
+for i in $(seq 120); do
+        hot=$(ndctl list -R | jq -r '.[] | select(.size < 600000000) | .dev' 2>/dev/null || true)
+        if [ -n "$hot" ] && [ "$(ndctl list -N -r "$hot" | jq -r '(.[0] // .).mode')" = devdax ]; then
+                break
+        fi
+        sleep 1
+done
+[ -n "$hot" ] || fail "no hot-added region"
+check_eq "$(ndctl list -N -r "$hot" | jq -r '(.[0] // .).mode')" devdax "mode of the hot-added NVDIMM's namespace"
+# the labelled region's policy namespaces are there too
+for n in db dax.0 dax.1; do
+        ndctl list -N | jq -e ".[] | select(.name == \"$n\")" >/dev/null || fail "policy namespace $n missing"
+done
+sleep 2
+grep -q InterfacesAdded /tmp/monitor.txt || fail "no InterfacesAdded seen"
+grep -q '/org/pmemnsd1/namespace/' /tmp/monitor.txt || fail "no namespace object announced"
+log "InterfacesAdded seen"
+
+# ---- introspection equals the installed interface XML -------------------------------------
+members() {  # interface name, XML on stdin -> one member per line
+        awk -v want="$1" '
+                /<interface name=/ { inside = index($0, "\"" want "\"") > 0 }
+                /<\/interface>/ { inside = 0 }
+                inside && /<(property|method|signal|arg) / {
+                        kind = $1; sub(/^</, "", kind)
+                        name = ""; type = ""; dir = ""
+                        if (match($0, /name="[^"]*"/)) name = substr($0, RSTART + 6, RLENGTH - 7)
+                        if (match($0, /type="[^"]*"/)) type = substr($0, RSTART + 6, RLENGTH - 7)
+                        if (match($0, /direction="[^"]*"/)) dir = substr($0, RSTART + 11, RLENGTH - 12)
+                        if (kind == "arg" && dir == "" && last == "method") dir = "in"
+                        if (kind != "arg") last = kind
+                        print kind, name, type, dir
+                }'
+}
+compare_iface() {  # interface path
+        $B introspect --xml-interface org.pmemnsd1 "$2" | members "$1" > /tmp/live.txt
+        members "$1" < "/usr/share/dbus-1/interfaces/$1.xml" > /tmp/xml.txt
+        diff -u /tmp/xml.txt /tmp/live.txt || fail "$1 at $2 differs from its interface XML"
+        [ -s /tmp/live.txt ] || fail "$1 has no members"
+}
+region_path=$($B --json=short call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager GetManagedObjects |
+        jq -r '.data[0] | keys[] | select(startswith("/org/pmemnsd1/region/"))' | head -1)
+ns_path=$($B --json=short call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager GetManagedObjects |
+        jq -r '.data[0] | keys[] | select(startswith("/org/pmemnsd1/namespace/"))' | head -1)
+compare_iface org.pmemnsd1.Manager /org/pmemnsd1
+compare_iface org.pmemnsd1.Region "$region_path"
+compare_iface org.pmemnsd1.Namespace "$ns_path"
+log "introspection matches the interface XML"
+
+# ---- GetManagedObjects agrees with ndctl list ------------------------------------------------
+$B --json=short call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager GetManagedObjects > /tmp/gmo.json
+ndctl list -RN > /tmp/nd.json
+nregions=$(jq '[.data[0] | to_entries[] | select(.value["org.pmemnsd1.Region"])] | length' /tmp/gmo.json)
+check_eq "$nregions" "$(jq 'length' /tmp/nd.json)" "number of regions"
+for ns in $(jq -r '.[].namespaces[]?.dev' /tmp/nd.json); do
+        path=/org/pmemnsd1/namespace/${ns//./_}
+        obj=$(jq -c ".data[0][\"$path\"][\"org.pmemnsd1.Namespace\"]" /tmp/gmo.json)
+        [ "$obj" != null ] || fail "$ns is not on the bus"
+        nd=$(jq -c ".[].namespaces[]? | select(.dev == \"$ns\")" /tmp/nd.json)
+        check_eq "$(echo "$obj" | jq -r .Mode.data)" "$(echo "$nd" | jq -r .mode)" "$ns Mode"
+        check_eq "$(echo "$obj" | jq -r .UsableSize.data)" "$(echo "$nd" | jq -r .size)" "$ns UsableSize"
+        check_eq "$(echo "$obj" | jq -r .Name.data)" "$(echo "$nd" | jq -r '.name // ""')" "$ns Name"
+        check_eq "$(echo "$obj" | jq -r .Size.data)" "$(cat /sys/bus/nd/devices/$ns/size)" "$ns Size"
+        bd=$(echo "$nd" | jq -r '.blockdev // empty')
+        [ -z "$bd" ] || check_eq "$(echo "$obj" | jq -r .BlockDevice.data)" "/dev/$bd" "$ns BlockDevice"
+        cd=$(echo "$nd" | jq -r '.chardev // empty')
+        [ -z "$cd" ] || check_eq "$(echo "$obj" | jq -r .CharDevice.data)" "/dev/$cd" "$ns CharDevice"
+done
+log "GetManagedObjects agrees with ndctl list"
+
+# ---- authorization ---------------------------------------------------------------------------
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+nobody busctl get-property $MGR Version >/dev/null || fail "nobody cannot read properties"
+nobody busctl call $MGR Plan >/dev/null || fail "nobody cannot call Plan"
+nobody busctl call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager GetManagedObjects >/dev/null ||
+        fail "nobody cannot call GetManagedObjects"
+nobody pmemnsctl list >/dev/null || fail "nobody cannot run pmemnsctl list"
+# open the bus policy so that only the daemon's own check stands in the way
+cat > /etc/dbus-1/system.d/zz-pmemnsd-test-open.conf <<'POL'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><policy context="mandatory"><allow send_destination="org.pmemnsd1"/></policy></busconfig>
+POL
+busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
+sleep 1
+denied() {  # method args...
+        local out
+        if out=$(nobody busctl call $MGR "$@" 2>&1); then fail "nobody may call $1"; fi
+        echo "$out" | grep -q "root only" || fail "$1 as nobody: expected the daemon's AccessDenied, got: $out"
+}
+denied Apply
+denied Reload
+denied CreateNamespace ssta{sv} region0 fsdax 33554432 0
+denied DestroyNamespace o "$ns_path"
+journalctl -u pmemnsd --no-pager | grep -q "Denied Apply() to uid 65534" || fail "denial not logged with the uid"
+rm /etc/dbus-1/system.d/zz-pmemnsd-test-open.conf
+busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
+out=$(nobody busctl call $MGR Apply 2>&1) && fail "nobody may call Apply through the bus policy"
+echo "$out" | grep -qi "denied" || fail "bus policy: expected AccessDenied, got: $out"
+log "authorization: reads and Plan open, the four mutating methods root-only"
+
+# ---- bad arguments ----------------------------------------------------------------------------
+bad() {  # expected-text method signature args...
+        local want=$1 out; shift
+        if out=$($B call $MGR "$@" 2>&1); then fail "accepted: $*"; fi
+        echo "$out" | grep -q "$want" || fail "$*: expected '$want' in: $out"
+}
+main=$(jq -r '.[] | select(.size > 900000000) | .dev' /tmp/nd.json)
+bad "invalid mode" CreateNamespace ssta{sv} "$main" fsdaxx 33554432 0
+bad "greater than 0" CreateNamespace ssta{sv} "$main" fsdax 0 0
+bad "exceeds" CreateNamespace ssta{sv} "$main" fsdax 18446744073709551615 0
+bad "no region" CreateNamespace ssta{sv} region99 fsdax 33554432 0
+bad "unknown option" CreateNamespace ssta{sv} "$main" fsdax 33554432 1 colour s red
+bad "must be an unsigned" CreateNamespace ssta{sv} "$main" fsdax 33554432 1 align s 2M
+bad "invalid align" CreateNamespace ssta{sv} "$main" fsdax 33554432 1 align t 12345
+bad "below the 16M" CreateNamespace ssta{sv} "$main" fsdax 4096 0
+bad "no namespace object" DestroyNamespace o /org/pmemnsd1/namespace/namespace9_9
+bad "no namespace object" DestroyNamespace o /org/pmemnsd1/elsewhere
+log "bad arguments get InvalidArgs with a reason"
+
+# ---- destroyed behind the daemon's back: InterfacesRemoved, re-created by Apply ---------------
+db=$(ndctl list -N | jq -r '.[] | select(.name == "db") | .dev')
+ndctl destroy-namespace -f "$db"
+sleep 3
+grep -q InterfacesRemoved /tmp/monitor.txt || fail "no InterfacesRemoved after ndctl destroy-namespace"
+$B --json=short call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager GetManagedObjects |
+        jq -e ".data[0][\"/org/pmemnsd1/namespace/${db//./_}\"]" >/dev/null 2>&1 &&
+        fail "$db is still on the bus"
+$B --json=short call $MGR Apply | jq -r '.data[0][] | @tsv' > /tmp/apply.tsv
+grep -qP '^create\tdb\t' /tmp/apply.tsv || fail "Apply did not re-create db: $(cat /tmp/apply.tsv)"
+log "ndctl destroy-namespace behind the daemon's back: removed from the bus, re-created by Apply"
+
+# ---- pmemnsctl ----------------------------------------------------------------------------------
+for cmd in status list "list --regions" "list --namespaces" plan apply map; do
+        pmemnsctl $cmd > /tmp/out.txt || fail "pmemnsctl $cmd failed"
+        [ -s /tmp/out.txt ] || fail "pmemnsctl $cmd printed nothing"
+        pmemnsctl --json $cmd > /tmp/out.json 2>/dev/null || [ "$cmd" = map ] || fail "pmemnsctl --json $cmd failed"
+        [ "$cmd" = map ] || jq -e . /tmp/out.json >/dev/null || fail "pmemnsctl --json $cmd: not JSON"
+done
+pmemnsctl status
+path=$(pmemnsctl create --region "$main" --mode fsdax --size 40M --name adhoc) || fail "pmemnsctl create"
+adhoc=$(ndctl list -N | jq -r '.[] | select(.name == "adhoc") | .dev')
+[ -n "$adhoc" ] || fail "adhoc not created"
+check_eq "$path" "/org/pmemnsd1/namespace/${adhoc//./_}" "object path of the new namespace"
+# busy: a mounted fsdax namespace is refused
+bdev=$(ndctl list -N -n "$adhoc" | jq -r '(.[0] // .).blockdev')
+mkfs.ext4 -q -F -b 4096 "/dev/$bdev" && mkdir -p /mnt/a && mount "/dev/$bdev" /mnt/a
+if out=$(pmemnsctl destroy "$adhoc" 2>&1); then fail "destroyed a mounted namespace"; fi
+echo "$out" | grep -q busy || fail "busy refusal does not say so: $out"
+[ "$(echo "$out" | wc -l)" = 1 ] || fail "error is not one line: $out"
+umount /mnt/a
+pmemnsctl destroy "$adhoc" || fail "pmemnsctl destroy"
+ndctl list -N | jq -e '.[] | select(.name == "adhoc")' >/dev/null && fail "adhoc still exists"
+if out=$(pmemnsctl create --region "$main" --mode bogus --size 40M 2>&1); then fail "bogus mode accepted"; fi
+[ "$(echo "$out" | wc -l)" = 1 ] || fail "error is not one line: $out"
+# not running: stop and mask, so D-Bus activation cannot start it either
+systemctl stop pmemnsd.service
+systemctl mask --runtime pmemnsd.service
+if out=$(pmemnsctl status 2>&1); then fail "pmemnsctl status succeeded without the daemon"; fi
+[ "$(echo "$out" | wc -l)" = 1 ] || fail "error is not one line: $out"
+echo "without the daemon: $out"
+systemctl unmask --runtime pmemnsd.service
+kill $MON 2>/dev/null || true
+MANPAGER=cat man pmemnsctl 2>/dev/null | grep -q "query and drive pmemnsd" || fail "man pmemnsctl does not render"
+MANPAGER=cat man 5 pmemnsd.conf 2>/dev/null | grep -q "usable-size" || fail "man 5 pmemnsd.conf does not render"
+echo "PASS dbus"
