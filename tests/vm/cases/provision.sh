@@ -76,11 +76,20 @@ ns_by_name() {
 expected_action=create
 [ "$PHASE" = again ] && expected_action=adopt
 n=0
+skipped=0
 misaligned16=0
 total_usable=0
 while IFS=$'\t' read -r action inst region mode size usable start msg; do
         [ -n "$inst" ] || continue
         n=$((n + 1))
+        if [ "$G" != subsection ] && [ "$action" = skip ] && [[ "$msg" == "does not fit"* ]]; then
+                # coarser granularities run out of room: that is what they cost
+                grep -q "^skip	$inst	" /tmp/apply.tsv || fail "$inst: skipped by the plan but not by Apply"
+                ns_by_name "$inst" >/dev/null && fail "$inst: skipped, yet a namespace of that name exists"
+                echo "ok: $inst does not fit at $G: $msg"
+                skipped=$((skipped + 1))
+                continue
+        fi
         [ "$action" = "$expected_action" ] || fail "$inst: planned '$action', expected $expected_action: $msg"
         grep -q "^$expected_action	$inst	" /tmp/apply.tsv || fail "$inst: not ${expected_action}ed by Apply"
         ns=$(ns_by_name "$inst") || fail "$inst: no namespace with that name"
@@ -107,7 +116,7 @@ done < /tmp/plan.tsv
 if [ "$G" = subsection ]; then
         [ "$misaligned16" -ge 1 ] || fail "no namespace starts on a 2 MiB boundary that is not a 16 MiB boundary"
 fi
-echo "CAPACITY granularity=$G namespaces=$n usable_bytes=$total_usable"
+echo "CAPACITY granularity=$G requests=$n fit=$((n - skipped)) usable_bytes=$total_usable"
 
 [ "$G" = subsection ] || exit 0
 
