@@ -48,7 +48,7 @@ void fault_point(const char *name) {
 #endif
 }
 
-static void ndctl_log_cb(struct ndctl_ctx *ctx, int priority, const char *file, int line,
+_printf_(6, 0) static void ndctl_log_cb(struct ndctl_ctx *ctx, int priority, const char *file, int line,
                          const char *fn, const char *format, va_list args) {
         char buf[512];
         vsnprintf(buf, sizeof(buf), format, args);
