@@ -185,14 +185,17 @@ static char *region_signature(const RegionState *r, size_t n) {
         char *s;
 
         for (size_t i = 0; i < n; i++)
-                len += strlen(r[i].dev) + 4;
+                len += strlen(r[i].dev) + 5;
         s = calloc(1, len);
         if (!s)
                 return NULL;
         for (size_t i = 0; i < n; i++) {
                 strcat(s, r[i].dev);
                 strcat(s, r[i].enabled ? "+" : "-");
-                strcat(s, r[i].labeled ? "L " : "U ");
+                strcat(s, r[i].labeled ? "L" : "U");
+                /* a label-less region is ready once its namespace is enabled (until then
+                 * it cannot be probed for signatures) */
+                strcat(s, !r[i].labeled && r[i].n_namespaces > 0 && r[i].namespaces[0].enabled ? "e " : " ");
         }
         return s;
 }
@@ -311,6 +314,10 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
                 NvCtx *c = NULL;
                 int r;
 
+                if (row->action == PLAN_DRIFT || row->action == PLAN_CONFLICT ||
+                    (row->action == PLAN_SKIP && !isempty(row->instance)))
+                        log_notice("%s in %s: %s: %s", row->instance, row->region,
+                                   plan_action_to_string(row->action), strempty(row->message));
                 if (row->action != PLAN_CREATE)
                         continue;
 
