@@ -17,6 +17,7 @@
 
 /* Debounce for udev bursts: creating one namespace emits a dozen events. */
 #define REFRESH_DELAY_USEC (300 * 1000)
+#define REFRESH_SETTLE_USEC (2 * 1000 * 1000)
 
 static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_IDLE] = "idle",
@@ -589,6 +590,13 @@ static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         _cleanup_free_ char *sig = NULL;
 
         (void) manager_refresh(m);
+        /* Some changes show no uevent of their own: ndctl destroy-namespace unbinds
+         * (events), then writes size 0 (none). Look once more after the dust settles. */
+        if (!m->refresh_followup) {
+                m->refresh_followup = true;
+                if (sd_event_source_set_time(s, usec + REFRESH_SETTLE_USEC) >= 0)
+                        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
         sig = region_signature(m->regions, m->n_regions);
         /* Apply when a region appeared, vanished or was enabled, not on the events our own
          * namespace work causes: that would retry a failing create forever. */
@@ -606,6 +614,7 @@ static int on_device_event(sd_device_monitor *monitor, sd_device *d, void *userd
         int r;
 
         (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        m->refresh_followup = false;
         if (m->refresh_timer) {
                 r = sd_event_source_set_time(m->refresh_timer, now + REFRESH_DELAY_USEC);
                 if (r >= 0)

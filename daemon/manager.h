@@ -28,6 +28,7 @@ typedef struct Manager {
         sd_bus *bus;
         sd_device_monitor *monitor;
         sd_event_source *refresh_timer;
+        bool refresh_followup; /* the settle refresh after a burst is scheduled */
 
         char *config_root; /* /etc/pmemnsd */
         char *main_file;
