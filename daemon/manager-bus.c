@@ -419,6 +419,7 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
                                                  name, rs->namespaces[i].dev);
         req.region = region;
         req.name = name;
+        req.size = size;
 
         r = manager_create_namespace(m, &req, &ns_dev, &err);
         if (r == -EINVAL && err)

@@ -279,6 +279,11 @@ static bool region_labels_v1_2(struct ndctl_region *region) {
         struct ndctl_dimm *dimm;
         bool v1_2 = true;
 
+        /* no DIMMs (e820, virtio) or DIMMs without a label area: BTT1.1; a label area
+         * not initialised yet counts as v1.2 */
+        if (!region_dimms_can_label(region))
+                return false;
+
         ndctl_dimm_foreach_in_region(region, dimm) {
                 struct ndctl_cmd *cmd = ndctl_dimm_read_label_index(dimm);
                 uint8_t buf[64];
@@ -330,7 +335,7 @@ int nv_read_regions(NvCtx *c, RegionState **ret, size_t *ret_n) {
                                 .ways = MAX(ndctl_region_get_interleave_ways(region), 1U),
                                 .labeled = labeled,
                                 .can_init_labels = !labeled && region_dimms_can_label(region),
-                                .labels_v1_2 = labeled && region_labels_v1_2(region),
+                                .labels_v1_2 = region_labels_v1_2(region),
                                 .enabled = ndctl_region_is_enabled(region),
                                 .available_size = ndctl_region_get_available_size(region),
                                 .max_available_extent = ndctl_region_get_max_available_extent(region),

@@ -255,7 +255,7 @@ static void row_from_policy(PlanRow *row, const NamespacePolicy *p) {
 
 static LayoutParams layout_params(const PlanInput *in, const RegionState *r, NsMode mode,
                                   uint64_t start, uint64_t size, NsMap map, uint64_t align,
-                                  uint64_t sector_size, bool labelless) {
+                                  uint64_t sector_size) {
         return (LayoutParams) {
                 .mode = mode,
                 .start = start,
@@ -267,7 +267,7 @@ static LayoutParams layout_params(const PlanInput *in, const RegionState *r, NsM
                 .sector_size = sector_size,
                 /* drivers/nvdimm/btt_devs.c:nd_btt_version(): BTT2 (v1.2 labels) starts at
                  * 0, BTT1.1 (v1.1 labels, label-less namespaces) at 4K. */
-                .btt_initial_offset = (!labelless && r->labels_v1_2) ? 0 : 4 * KiB,
+                .btt_initial_offset = r->labels_v1_2 ? 0 : 4 * KiB,
                 .strict_end = in->kernel->version_major > 6 ||
                               (in->kernel->version_major == 6 && in->kernel->version_minor >= 12),
         };
@@ -332,8 +332,7 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t 
 
         if (usable == 0 && ns->mode == p->mode &&
             layout_compute_p(layout_params(in, rc->r, ns->mode, ns->start, ns->size,
-                                                         ns->map, ns->align, p->sector_size,
-                                                         !rc->r->labeled),
+                                                         ns->map, ns->align, p->sector_size),
                            &l, NULL) >= 0)
                 usable = l.usable;
 
@@ -392,8 +391,7 @@ static int place(Ctx *c, RegionCtx *rc, const PlanRow *proto, uint64_t size, uin
         *ret_off = off;
         return layout_compute_p(layout_params(c->in, rc->r, proto->mode,
                                                             rc->r->start + off, size, proto->map,
-                                                            proto->align, proto->sector_size,
-                                                            false),
+                                                            proto->align, proto->sector_size),
                               ret_layout, why);
 }
 
@@ -407,7 +405,7 @@ static uint64_t minimal_raw_for_usable(Ctx *c, RegionCtx *rc, const PlanRow *pro
                 Layout l;
                 if (layout_compute_p(layout_params(c->in, rc->r, proto->mode, start, s,
                                                                  proto->map, proto->align,
-                                                                 proto->sector_size, false),
+                                                                 proto->sector_size),
                                    &l, NULL) >= 0 &&
                     l.usable >= want)
                         return s;
@@ -709,7 +707,7 @@ static void plan_labelless(Ctx *c, RegionCtx *rc) {
                 const char *why = NULL;
                 int k = layout_compute_p(layout_params(c->in, r, p->mode, ns->start,
                                                                      ns->size, p->map, p->align,
-                                                                     p->sector_size, true),
+                                                                     p->sector_size),
                                        &l, &why);
                 if (k < 0) {
                         row->action = PLAN_SKIP;

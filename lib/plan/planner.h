@@ -40,7 +40,8 @@ typedef struct RegionState {
         unsigned ways;  /* interleave ways (mappings) */
         bool labeled;   /* namespaces can be carved (label-capable DIMMs, labels initialised) */
         bool can_init_labels; /* label-less now, but its DIMMs have a label area */
-        bool labels_v1_2; /* BTT2 claim class (v1.2 labels): no initial BTT offset */
+        bool labels_v1_2; /* BTT2 claim class (label-capable DIMMs without v1.1 labels):
+                           * no initial BTT offset */
         bool enabled;
         uint64_t available_size;       /* as the kernel reports it */
         uint64_t max_available_extent; /* as the kernel reports it */
