@@ -124,15 +124,24 @@ static int space_init(Space *s, uint64_t size, const NsState *ns, size_t n_ns, u
         return 0;
 }
 
+/* The part of a free extent the kernel can allocate from: space_valid() aligns the start
+ * up and the end down. Returns its length, 0 if nothing is left. */
+static uint64_t extent_aligned(const Extent *e, uint64_t align, uint64_t *ret_start) {
+        uint64_t st = round_up_u64(e->start, align), en = round_down_u64(e->end, align);
+
+        if (ret_start)
+                *ret_start = st;
+        return en > st ? en - st : 0;
+}
+
 /* First fit over the free extents in address order, as scan_allocate() in
  * drivers/nvdimm/namespace_devs.c does: space_valid() aligns each free range's start up
  * and its end down to align/ways (in DPA terms, which is align in region offsets) and a
  * new allocation must fit whole in one range. */
 static bool space_first_fit(const Space *s, uint64_t size, uint64_t align, uint64_t *ret) {
         for (size_t i = 0; i < s->n; i++) {
-                uint64_t st = round_up_u64(s->ext[i].start, align);
-                uint64_t en = round_down_u64(s->ext[i].end, align);
-                if (en > st && en - st >= size) {
+                uint64_t st;
+                if (extent_aligned(&s->ext[i], align, &st) >= size) {
                         *ret = st;
                         return true;
                 }
@@ -143,12 +152,8 @@ static bool space_first_fit(const Space *s, uint64_t size, uint64_t align, uint6
 /* The largest aligned free extent; the first of equals, which is what first fit takes. */
 static uint64_t space_largest(const Space *s, uint64_t align) {
         uint64_t best = 0;
-        for (size_t i = 0; i < s->n; i++) {
-                uint64_t st = round_up_u64(s->ext[i].start, align);
-                uint64_t en = round_down_u64(s->ext[i].end, align);
-                if (en > st && en - st > best)
-                        best = en - st;
-        }
+        for (size_t i = 0; i < s->n; i++)
+                best = MAX(best, extent_aligned(&s->ext[i], align, NULL));
         return best;
 }
 
@@ -161,12 +166,8 @@ static uint64_t space_total(const Space *s) {
 
 static uint64_t space_aligned_total(const Space *s, uint64_t align) {
         uint64_t t = 0;
-        for (size_t i = 0; i < s->n; i++) {
-                uint64_t st = round_up_u64(s->ext[i].start, align);
-                uint64_t en = round_down_u64(s->ext[i].end, align);
-                if (en > st)
-                        t += en - st;
-        }
+        for (size_t i = 0; i < s->n; i++)
+                t += extent_aligned(&s->ext[i], align, NULL);
         return t;
 }
 
