@@ -1,5 +1,82 @@
-# Helpers for guest-side test scripts: . /pmemnsd-test/guest-lib.sh
+# Helpers for guest-side test scripts (vm-run copies this file next to the script):
+#   . /pmemnsd-test/guest-lib.sh
 # shellcheck shell=bash
-fail() { echo "FAIL: $*"; journalctl -u pmemnsd --no-pager 2>/dev/null | tail -40 || true; exit 1; }
+
+# messages and checks; fail exits 1 after the last lines of pmemnsd's journal
 log() { echo "## $*"; }
+fail() {
+        echo "FAIL: $*"
+        if systemctl cat pmemnsd.service >/dev/null 2>&1; then
+                echo "-- the last lines of pmemnsd's journal:"
+                journalctl -u pmemnsd --no-pager 2>/dev/null | tail -40 || true
+        fi
+        exit 1
+}
+skip() { echo "SKIP: $*"; exit 77; }
 check_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; }
+check_ne() { [ "$1" != "$2" ] || fail "${3:-value}: expected anything but '$2'"; }
+check_ge() { [ "$1" -ge "$2" ] || fail "${3:-value}: expected at least $2, got $1"; }
+check_match() { [[ $1 =~ $2 ]] || fail "${3:-value}: '$1' does not match /$2/"; }
+check_cmd() { "$@" || fail "command failed ($?): $*"; }
+
+export MiB=$((1 << 20)) GiB=$((1 << 30))
+
+# wait_for SECONDS COMMAND...: retry COMMAND once a second until it succeeds
+wait_for() {
+        local t=$1 i
+        shift
+        for ((i = 0; i < t; i++)); do
+                "$@" && return 0
+                sleep 1
+        done
+        "$@"
+}
+
+# ndctl_json ARGS...: `ndctl list ARGS` as a JSON array, also when ndctl prints a single
+# object or nothing at all
+ndctl_json() {
+        local out
+        out=$(ndctl list "$@") || return 1
+        [ -n "$out" ] || out='[]'
+        jq -c 'if type == "array" then . else [.] end' <<< "$out"
+}
+# shellcheck disable=SC2120 # arguments are optional
+# all regions of all buses, each with its bus's "provider" added (ACPI.NFIT, e820, ...)
+nd_regions() {
+        ndctl_json -B -R "$@" |
+                jq -c '[.[] | .provider as $p | (.regions // [])[] | . + {provider: $p}]'
+}
+# shellcheck disable=SC2120
+nd_namespaces() { ndctl_json -N "$@"; }
+# shellcheck disable=SC2120
+nd_dimms() { ndctl_json -D "$@"; }
+# nd_attr DEVICE ATTRIBUTE: read /sys/bus/nd/devices/DEVICE/ATTRIBUTE
+nd_attr() { local v; read -r v < "/sys/bus/nd/devices/$1/$2" && echo "$v"; }
+
+# qemu_monitor HMP-COMMAND...: run a command in the QEMU monitor on the host (for example
+# object_add/device_add to hot-add an NVDIMM) and print its output; @STATE@ in the command
+# is the host's state directory. Fails when QEMU reports an error or does not answer.
+qemu_monitor() {
+        local seq reply t
+        seq="$(date +%s%N)$RANDOM"
+        printf '@@MONITOR %s %s@@\n' "$seq" "$*" > /dev/ttyS2
+        for ((t = 0; t < 600; t++)); do
+                if grep -q -x "@@END $seq@@" /run/pmemnsd-test/ctl-in 2>/dev/null; then
+                        reply=$(sed -n "/^@@REPLY $seq /,/^@@END $seq@@\$/p" /run/pmemnsd-test/ctl-in)
+                        sed '1d;$d' <<< "$reply"
+                        [[ $(head -1 <<< "$reply") == "@@REPLY $seq 0@@" ]]
+                        return
+                fi
+                sleep 0.1
+        done
+        echo "qemu_monitor: no answer from the host" >&2
+        return 1
+}
+
+# hot_add_nvdimm ID SIZE [DEVICE-OPTIONS]: a new backing file STATE/ID.img on the host and
+# an NVDIMM on it, e.g. hot_add_nvdimm nvhp 512M label-size=128K,node=1
+hot_add_nvdimm() {
+        local id=$1 size=$2 opts=${3:-label-size=128K}
+        qemu_monitor "object_add memory-backend-file,id=mem-$id,share=on,mem-path=@STATE@/$id.img,size=$size" &&
+                qemu_monitor "device_add nvdimm,id=$id,memdev=mem-$id${opts:+,$opts}"
+}
