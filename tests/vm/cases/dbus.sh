@@ -42,7 +42,7 @@ systemctl is-active -q pmemnsd.service && fail "pmemnsd is running before the ho
 busctl monitor --match "type='signal',sender='org.pmemnsd1'" > /tmp/monitor.txt 2>&1 &
 MON=$!
 sleep 1
-echo "@@MONITOR object_add memory-backend-file,id=mem-nvhp,share=on,mem-path={STATE}/nvhp.img,size=512M@@"
+echo "@@MONITOR object_add memory-backend-file,id=mem-nvhp,share=on,mem-path=@STATE@/nvhp.img,size=512M@@"
 echo "@@MONITOR device_add nvdimm,id=nvhp,memdev=mem-nvhp,label-size=128K@@"
 for i in $(seq 60); do
         systemctl is-active -q pmemnsd.service && break
