@@ -354,6 +354,18 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
         return 0;
 }
 
+static bool name_is_policy_instance(const char *name, void *userdata) {
+        Manager *m = userdata;
+
+        for (size_t i = 0; i < m->config.n_policies; i++)
+                for (unsigned k = 0; k < m->config.policies[i].count; k++) {
+                        _cleanup_free_ char *inst = policy_instance_name(&m->config.policies[i], k);
+                        if (inst && streq(inst, name))
+                                return true;
+                }
+        return false;
+}
+
 int manager_apply(Manager *m, Plan *ret) {
         RegionState *regions = NULL;
         size_t n = 0;
@@ -365,6 +377,26 @@ int manager_apply(Manager *m, Plan *ret) {
         set_state(m, MANAGER_APPLYING);
         failures_clear(m);
         (void) manager_probe_kernel(m);
+
+        {
+                NvCtx *c = NULL;
+                if (nv_open(&c) >= 0) {
+                        int k = nv_clean_seeds(c, name_is_policy_instance, m);
+                        if (k > 0)
+                                log_notice("Reset %d half-configured seed device(s) left by an "
+                                           "interrupted create.", k);
+                        /* only in the first apply after start: a namespace an admin
+                         * disables while we run stays disabled */
+                        if (!m->recovered) {
+                                m->recovered = true;
+                                k = nv_enable_interrupted(c, name_is_policy_instance, m);
+                                if (k > 0)
+                                        log_notice("Re-enabled %d policy namespace(s) left disabled, "
+                                                   "e.g. by an interrupted destroy.", k);
+                        }
+                        nv_close(c);
+                }
+        }
 
         r = read_state(&regions, &n);
         if (r < 0)

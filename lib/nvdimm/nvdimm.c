@@ -669,6 +669,116 @@ static int convert_labelless(NvCtx *c, struct ndctl_region *region, PlanRow *row
         return 0;
 }
 
+/* What a creator killed half-way leaves behind (pmem/ndctl#114): a size-0 seed namespace
+ * that already has a uuid (every later create then fails with EBUSY), and a pfn/dax/btt
+ * seed configured for no namespace. Put them back to unconfigured. Returns how many. */
+int nv_clean_seeds(NvCtx *c, bool (*ours)(const char *name, void *userdata), void *userdata) {
+        struct ndctl_bus *bus;
+        struct ndctl_region *region;
+        int n = 0;
+
+        ndctl_bus_foreach(c->ndctl, bus)
+                ndctl_region_foreach(bus, region) {
+                        struct ndctl_namespace *ndns, *seed;
+                        struct ndctl_pfn *pfn;
+                        struct ndctl_dax *dax;
+                        struct ndctl_btt *btt;
+                        uuid_t uu;
+
+                        if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
+                                continue;
+
+                        /* One of ours, sized (and maybe claimed) but never enabled: still the
+                         * region's namespace seed, since the kernel advances the seed only
+                         * when a namespace probes. It never held data; delete it so the
+                         * next create starts clean (and so the region has an idle seed). */
+                        seed = ndctl_region_get_namespace_seed(region);
+                        if (seed && ndctl_namespace_get_size(seed) > 0 && !ndctl_namespace_is_active(seed) &&
+                            !isempty(ndctl_namespace_get_alt_name(seed)) &&
+                            ours(ndctl_namespace_get_alt_name(seed), userdata)) {
+                                char claim[64] = "";
+                                pfn = ndctl_namespace_get_pfn(seed);
+                                dax = ndctl_namespace_get_dax(seed);
+                                btt = ndctl_namespace_get_btt(seed);
+                                snprintf(claim, sizeof(claim), "%s",
+                                         pfn ? ndctl_pfn_get_devname(pfn) : dax ? ndctl_dax_get_devname(dax)
+                                                                          : btt ? ndctl_btt_get_devname(btt) : "");
+                                log_debug("%s: deleting the half-made namespace '%s'",
+                                          ndctl_namespace_get_devname(seed), ndctl_namespace_get_alt_name(seed));
+                                ndctl_namespace_disable_invalidate(seed);
+                                claim_reset(claim);
+                                ndctl_namespace_set_enforce_mode(seed, NDCTL_NS_MODE_RAW);
+                                ndctl_namespace_set_alt_name(seed, "");
+                                if (ndctl_namespace_delete(seed) >= 0)
+                                        n++;
+                        }
+
+                        pfn = ndctl_region_get_pfn_seed(region);
+                        dax = ndctl_region_get_dax_seed(region);
+                        btt = ndctl_region_get_btt_seed(region);
+                        ndctl_namespace_foreach(region, ndns) {
+                                if (ndctl_namespace_get_size(ndns) != 0 || ndctl_namespace_is_enabled(ndns))
+                                        continue;
+                                ndctl_namespace_get_uuid(ndns, uu);
+                                if (uuid_is_null(uu))
+                                        continue;
+                                log_debug("%s: clearing a leftover uuid", ndctl_namespace_get_devname(ndns));
+                                (void) sysfs_write_nd(ndctl_namespace_get_devname(ndns), "alt_name", "\n");
+                                (void) sysfs_write_nd(ndctl_namespace_get_devname(ndns), "size", "0\n");
+                                n++;
+                        }
+                        if (pfn && !ndctl_pfn_get_namespace(pfn)) {
+                                ndctl_pfn_get_uuid(pfn, uu);
+                                if (!uuid_is_null(uu)) {
+                                        claim_reset(ndctl_pfn_get_devname(pfn));
+                                        n++;
+                                }
+                        }
+                        if (dax && !ndctl_dax_get_namespace(dax)) {
+                                ndctl_dax_get_uuid(dax, uu);
+                                if (!uuid_is_null(uu)) {
+                                        claim_reset(ndctl_dax_get_devname(dax));
+                                        n++;
+                                }
+                        }
+                        if (btt && !ndctl_btt_get_namespace(btt)) {
+                                ndctl_btt_get_uuid(btt, uu);
+                                if (!uuid_is_null(uu)) {
+                                        claim_reset(ndctl_btt_get_devname(btt));
+                                        n++;
+                                }
+                        }
+                }
+        return n;
+}
+
+int nv_enable_interrupted(NvCtx *c, bool (*ours)(const char *name, void *userdata), void *userdata) {
+        struct ndctl_bus *bus;
+        struct ndctl_region *region;
+        struct ndctl_namespace *ndns;
+        int n = 0;
+
+        ndctl_bus_foreach(c->ndctl, bus)
+                ndctl_region_foreach(bus, region) {
+                        struct ndctl_namespace *seed = ndctl_region_get_namespace_seed(region);
+
+                        if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
+                                continue;
+                        ndctl_namespace_foreach(region, ndns) {
+                                const char *name = ndctl_namespace_get_alt_name(ndns);
+                                if (ndns == seed || ndctl_namespace_get_size(ndns) == 0 ||
+                                    ndctl_namespace_is_active(ndns) || isempty(name) || !ours(name, userdata))
+                                        continue;
+                                /* the kernel finds the pfn/dax/btt info block again on enable */
+                                if (ndctl_namespace_enable(ndns) >= 0) {
+                                        log_debug("%s: re-enabled '%s'", ndctl_namespace_get_devname(ndns), name);
+                                        n++;
+                                }
+                        }
+                }
+        return n;
+}
+
 int nv_create(NvCtx *c, PlanRow *row, char **ret_error) {
         struct ndctl_region *region = find_region(c, row->region);
 

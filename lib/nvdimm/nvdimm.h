@@ -26,6 +26,16 @@ bool nv_region_align_seen(NvCtx *c);
  * namespace. On failure everything this call made is undone and *ret_error explains. */
 int nv_create(NvCtx *c, PlanRow *row, char **ret_error);
 
+/* Reset what a creator killed half-way left behind: a seed namespace with a uuid, one of
+ * ours (ours() says which names are) sized but never enabled, a pfn/dax/btt seed
+ * configured for no namespace. Returns how many were reset. */
+int nv_clean_seeds(NvCtx *c, bool (*ours)(const char *name, void *userdata), void *userdata);
+
+/* Enable again our namespaces that a killed destroy left disabled (not the seed: that is a
+ * half-made one, see nv_clean_seeds()); the kernel finds their personality again from
+ * the info block, as at boot. Returns how many. */
+int nv_enable_interrupted(NvCtx *c, bool (*ours)(const char *name, void *userdata), void *userdata);
+
 /* Initialise the label area of a label-less region's DIMMs (ndctl init-labels). */
 int nv_init_labels(NvCtx *c, const char *region, char **ret_error);
 
