@@ -672,6 +672,15 @@ static int convert_labelless(NvCtx *c, struct ndctl_region *region, PlanRow *row
 /* What a creator killed half-way leaves behind (pmem/ndctl#114): a size-0 seed namespace
  * that already has a uuid (every later create then fails with EBUSY), and a pfn/dax/btt
  * seed configured for no namespace. Put them back to unconfigured. Returns how many. */
+/* A claim seed configured (uuid set) for no namespace: reset it. Returns 1 if it did. */
+static int reset_unattached_seed(const struct ndctl_namespace *attached, const uuid_t uu,
+                                 const char *dev) {
+        if (attached || uuid_is_null(uu))
+                return 0;
+        claim_reset(dev);
+        return 1;
+}
+
 int nv_clean_seeds(NvCtx *c, bool (*ours)(const char *name, void *userdata), void *userdata) {
         struct ndctl_bus *bus;
         struct ndctl_region *region;
@@ -727,26 +736,20 @@ int nv_clean_seeds(NvCtx *c, bool (*ours)(const char *name, void *userdata), voi
                                 (void) sysfs_write_nd(ndctl_namespace_get_devname(ndns), "size", "0\n");
                                 n++;
                         }
-                        if (pfn && !ndctl_pfn_get_namespace(pfn)) {
+                        if (pfn) {
                                 ndctl_pfn_get_uuid(pfn, uu);
-                                if (!uuid_is_null(uu)) {
-                                        claim_reset(ndctl_pfn_get_devname(pfn));
-                                        n++;
-                                }
+                                n += reset_unattached_seed(ndctl_pfn_get_namespace(pfn), uu,
+                                                           ndctl_pfn_get_devname(pfn));
                         }
-                        if (dax && !ndctl_dax_get_namespace(dax)) {
+                        if (dax) {
                                 ndctl_dax_get_uuid(dax, uu);
-                                if (!uuid_is_null(uu)) {
-                                        claim_reset(ndctl_dax_get_devname(dax));
-                                        n++;
-                                }
+                                n += reset_unattached_seed(ndctl_dax_get_namespace(dax), uu,
+                                                           ndctl_dax_get_devname(dax));
                         }
-                        if (btt && !ndctl_btt_get_namespace(btt)) {
+                        if (btt) {
                                 ndctl_btt_get_uuid(btt, uu);
-                                if (!uuid_is_null(uu)) {
-                                        claim_reset(ndctl_btt_get_devname(btt));
-                                        n++;
-                                }
+                                n += reset_unattached_seed(ndctl_btt_get_namespace(btt), uu,
+                                                           ndctl_btt_get_devname(btt));
                         }
                 }
         return n;
