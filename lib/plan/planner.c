@@ -577,6 +577,14 @@ static void plan_foreign(Ctx *c, RegionCtx *rc, const NsState *ns) {
                     isempty(ns->name) ? "" : " '", strempty(ns->name), isempty(ns->name) ? "" : "'");
 }
 
+/* Instances are per region: a selector that matches two regions gets them in both. */
+static bool region_has_row(const Plan *p, const char *region, const char *instance) {
+        for (size_t i = 0; i < p->n_rows; i++)
+                if (streq(p->rows[i].region, region) && streq(p->rows[i].instance, instance))
+                        return true;
+        return false;
+}
+
 static void plan_labelled(Ctx *c, RegionCtx *rc) {
         const Config *cfg = c->in->config;
         const RegionState *r = rc->r;
@@ -625,7 +633,7 @@ static void plan_labelled(Ctx *c, RegionCtx *rc) {
                                         c->error = -ENOMEM;
                                         return;
                                 }
-                                if (plan_find_instance(c->plan, inst))
+                                if (region_has_row(c->plan, r->dev, inst))
                                         continue;
                                 plan_create(c, rc, p, (ssize_t) pi, inst,
                                             p->size_kind == SIZE_REST

@@ -431,3 +431,27 @@ TEST(imperative_request) {
         config_done(&c);
         region_state_done(&r);
 }
+
+TEST(selector_matching_two_regions) {
+        RegionState rs[2] = { region("region0", BASE, GiB, true),
+                              region("region1", BASE + 2 * GiB, GiB, true) };
+        Plan p = {};
+        size_t n = 0;
+
+        add_ns(&rs[0], ns("namespace0.0", "db", NS_MODE_FSDAX, BASE, 130 * MiB));
+        CHECK_INT(plan_for("[region any]\n[namespace db]\nregion = any\nmode = fsdax\nsize = 130M\n",
+                           rs, 2, &p), 0);
+        /* adopted in the first region, created in the second */
+        for (size_t i = 0; i < p.n_rows; i++)
+                if (streq(p.rows[i].instance, "db")) {
+                        n++;
+                        if (streq(p.rows[i].region, "region0"))
+                                CHECK_INT(p.rows[i].action, PLAN_ADOPT);
+                        else
+                                CHECK_INT(p.rows[i].action, PLAN_CREATE);
+                }
+        CHECK_INT(n, 2);
+        plan_done(&p);
+        region_state_done(&rs[0]);
+        region_state_done(&rs[1]);
+}
