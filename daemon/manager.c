@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uuid.h>
 
 #include <systemd/sd-daemon.h>
@@ -304,6 +307,74 @@ static const char *changed_since_plan(const PlanRow *row) {
         return "the region is gone";
 }
 
+/* ---- interrupted operations ------------------------------------------------------------
+ * Initialising labels disables a whole region; converting or destroying a namespace
+ * disables it first. If we die in that window nothing else would enable them again, so a
+ * file named after the device in the runtime directory marks it until the step is done.
+ * systemd keeps the directory across restarts (RuntimeDirectoryPreserve=yes); a reboot
+ * clears it, and the kernel enables everything at boot anyway. (An interrupted labelled
+ * create or destroy is recognised by the policy name instead: nv_clean_seeds(),
+ * nv_enable_interrupted().) */
+
+static const char *pending_dir(void) {
+        const char *d = getenv("RUNTIME_DIRECTORY"); /* set by RuntimeDirectory= */
+        return !isempty(d) && !strchr(d, ':') ? d : "/run/pmemnsd";
+}
+
+static void pending_begin(const char *dev) {
+        char path[PATH_MAX];
+        int fd;
+
+        if (strchr(dev, '/'))
+                return; /* kernel device names never have one */
+        (void) mkdir(pending_dir(), 0755);
+        snprintf(path, sizeof(path), "%s/disabled.%s", pending_dir(), dev);
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                log_warning("Cannot record that %s is about to be disabled (%s): %m; an "
+                            "interruption now would leave it disabled.", dev, path);
+        else
+                close(fd);
+}
+
+static void pending_end(const char *dev) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/disabled.%s", pending_dir(), dev);
+        (void) unlink(path);
+}
+
+static void pending_recover(void) {
+        DIR *d = opendir(pending_dir());
+        struct dirent *de;
+        NvCtx *c = NULL;
+
+        if (!d)
+                return;
+        if (nv_open(&c) < 0) {
+                closedir(d);
+                return;
+        }
+        while ((de = readdir(d))) {
+                const char *dev;
+                int r;
+
+                if (!startswith(de->d_name, "disabled."))
+                        continue;
+                dev = de->d_name + strlen("disabled.");
+                r = nv_recover_device(c, dev);
+                if (r < 0)
+                        log_error_errno(r, "%s was left disabled by an interrupted operation and "
+                                        "cannot be enabled again: %m", dev);
+                else if (r > 0)
+                        log_notice("Enabled %s again: an interrupted operation had left it disabled.",
+                                   dev);
+                pending_end(dev);
+        }
+        nv_close(c);
+        closedir(d);
+}
+
 static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
         unsigned failed = 0;
 
@@ -331,7 +402,11 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
                 }
 
                 r = nv_open(&c);
-                if (r >= 0)
+                if (r >= 0 && row->convert_labelless) {
+                        pending_begin(row->ns_dev);
+                        r = nv_create(c, row, &err);
+                        pending_end(row->ns_dev);
+                } else if (r >= 0)
                         r = nv_create(c, row, &err);
                 nv_close(c);
                 if (r < 0) {
@@ -378,6 +453,8 @@ int manager_apply(Manager *m, Plan *ret) {
         failures_clear(m);
         (void) manager_probe_kernel(m);
 
+        if (!m->recovered)
+                pending_recover();
         {
                 NvCtx *c = NULL;
                 if (nv_open(&c) >= 0) {
@@ -412,8 +489,11 @@ int manager_apply(Manager *m, Plan *ret) {
                 if (!plan.regions[i].init_labels)
                         continue;
                 r = nv_open(&c);
-                if (r >= 0)
+                if (r >= 0) {
+                        pending_begin(plan.regions[i].region);
                         r = nv_init_labels(c, plan.regions[i].region, &err);
+                        pending_end(plan.regions[i].region);
+                }
                 nv_close(c);
                 if (r < 0) {
                         log_error("Initialising labels on '%s' failed: %s", plan.regions[i].region,
@@ -561,8 +641,11 @@ int manager_destroy_namespace(Manager *m, const char *ns_dev, char **ret_error) 
         if (row)
                 instance = strdup(row->instance);
         r = nv_open(&c);
-        if (r >= 0)
+        if (r >= 0) {
+                pending_begin(ns_dev);
                 r = nv_destroy(c, ns_dev, ret_error);
+                pending_end(ns_dev);
+        }
         nv_close(c);
         if (r >= 0) {
                 log_info("Destroyed %s on request.", ns_dev);

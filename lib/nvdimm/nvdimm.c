@@ -36,16 +36,45 @@ struct NvCtx {
  * the BTT1.1 info block is at 4K too. */
 #define INFO_BLOCK_SIZE 8192
 
-void fault_point(const char *name) {
+int fault_point(const char *name) {
 #if ENABLE_FAULT_INJECTION
-        const char *want = getenv("PMEMNSD_FAULT");
-        if (want && streq(want, name)) {
-                log_notice("fault injection: killing at '%s'", name);
-                raise(SIGKILL);
+        /* PMEMNSD_FAULT=POINT[@N][:kill|fail|stop]: the Nth time (default the first; @0:
+         * every time) execution reaches POINT, SIGKILL the process (a crash), return -EIO (a failing
+         * kernel call, to exercise the rollback) or SIGSTOP it (the test then cuts the
+         * power of the whole VM). */
+        static unsigned hits;
+        const char *spec = getenv("PMEMNSD_FAULT"), *action = "kill";
+        size_t len;
+        unsigned long nth = 1;
+
+        if (!spec)
+                return 0;
+        len = strcspn(spec, "@:");
+        if (strlen(name) != len || strncmp(spec, name, len) != 0)
+                return 0;
+        spec += len;
+        if (*spec == '@') {
+                char *end;
+                nth = strtoul(spec + 1, &end, 10);
+                spec = end;
         }
+        if (*spec == ':')
+                action = spec + 1;
+        ++hits;
+        if (nth != 0 && hits != nth)
+                return 0;
+        log_notice("fault injection: %s at '%s' (hit %u)", action, name, hits);
+        if (streq(action, "fail"))
+                return -EIO;
+        if (streq(action, "stop")) {
+                raise(SIGSTOP);
+                return 0;
+        }
+        raise(SIGKILL);
 #else
         (void) name;
 #endif
+        return 0;
 }
 
 _printf_(6, 0) static void ndctl_log_cb(struct ndctl_ctx *ctx, int priority, const char *file, int line,
@@ -466,7 +495,8 @@ static int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns
                         return fail(err, r, "configuring %s for %s", ndctl_pfn_get_devname(pfn), ns);
                 if ((r = ndctl_pfn_set_namespace(pfn, ndns)) < 0)
                         return fail(err, r, "claiming %s by %s", ns, ndctl_pfn_get_devname(pfn));
-                fault_point("create-after-claim");
+                if ((r = fault_point("create-after-claim")) < 0)
+                        return fail(err, r, "injected fault after claiming %s", ns);
                 r = ndctl_pfn_enable(pfn);
                 if (r < 0)
                         return fail(err, r, "enabling %s (fsdax on %s)", ndctl_pfn_get_devname(pfn), ns);
@@ -483,7 +513,8 @@ static int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns
                         return fail(err, r, "configuring %s for %s", ndctl_dax_get_devname(dax), ns);
                 if ((r = ndctl_dax_set_namespace(dax, ndns)) < 0)
                         return fail(err, r, "claiming %s by %s", ns, ndctl_dax_get_devname(dax));
-                fault_point("create-after-claim");
+                if ((r = fault_point("create-after-claim")) < 0)
+                        return fail(err, r, "injected fault after claiming %s", ns);
                 r = ndctl_dax_enable(dax);
                 if (r < 0)
                         return fail(err, r, "enabling %s (devdax on %s)", ndctl_dax_get_devname(dax), ns);
@@ -500,7 +531,8 @@ static int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns
                         return fail(err, r, "configuring %s for %s", ndctl_btt_get_devname(btt), ns);
                 if ((r = ndctl_btt_set_namespace(btt, ndns)) < 0)
                         return fail(err, r, "claiming %s by %s", ns, ndctl_btt_get_devname(btt));
-                fault_point("create-after-claim");
+                if ((r = fault_point("create-after-claim")) < 0)
+                        return fail(err, r, "injected fault after claiming %s", ns);
                 r = ndctl_btt_enable(btt);
                 if (r < 0)
                         return fail(err, r, "enabling %s (sector on %s)", ndctl_btt_get_devname(btt), ns);
@@ -565,7 +597,7 @@ static void read_back(struct ndctl_namespace *ndns, const Claim *cl, PlanRow *ro
 static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, char **err) {
         unsigned long old_align = ndctl_region_get_align(region);
         bool align_changed = false, sized = false;
-        struct ndctl_namespace *ndns;
+        struct ndctl_namespace *ndns = NULL;
         Claim cl = {};
         uuid_t uu;
         int r;
@@ -576,7 +608,10 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
                         return fail(err, r, "setting %s align to %s", ndctl_region_get_devname(region),
                                     FORMAT_SIZE(row->region_align));
                 align_changed = true;
-                fault_point("create-after-align");
+                if ((r = fault_point("create-after-align")) < 0) {
+                        fail(err, r, "injected fault after setting the region align");
+                        goto undo;
+                }
         }
 
         ndns = idle_namespace(region);
@@ -592,7 +627,10 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
                 goto undo;
         }
         sized = true; /* from here on, writing size 0 clears the uuid */
-        fault_point("create-after-uuid");
+        if ((r = fault_point("create-after-uuid")) < 0) {
+                fail(err, r, "injected fault after setting the uuid");
+                goto undo;
+        }
         r = ndctl_namespace_set_alt_name(ndns, row->instance);
         if (r < 0) {
                 fail(err, r, "naming %s '%s'", ndctl_namespace_get_devname(ndns), row->instance);
@@ -603,13 +641,19 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
                 fail(err, r, "sizing %s to %s", ndctl_namespace_get_devname(ndns), FORMAT_SIZE(row->size));
                 goto undo;
         }
-        fault_point("create-after-size");
+        if ((r = fault_point("create-after-size")) < 0) {
+                fail(err, r, "injected fault after sizing");
+                goto undo;
+        }
         ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(row->mode));
 
         r = claim_setup(region, ndns, row, &cl, err);
         if (r < 0)
                 goto undo;
-        fault_point("create-after-enable");
+        if ((r = fault_point("create-after-enable")) < 0) {
+                fail(err, r, "injected fault after enabling");
+                goto undo;
+        }
 
         if (row->mode == NS_MODE_DEVDAX && row->system_ram != SYSTEM_RAM_NO) {
                 r = to_system_ram(&cl, row->system_ram, err);
@@ -638,6 +682,8 @@ undo:
         return r;
 }
 
+static int zero_info_block(struct ndctl_namespace *ndns, char **err);
+
 static int convert_labelless(NvCtx *c, struct ndctl_region *region, PlanRow *row, char **err) {
         struct ndctl_namespace *ndns = find_namespace(c, strempty(row->ns_dev), NULL);
         Claim cl = {};
@@ -652,16 +698,28 @@ static int convert_labelless(NvCtx *c, struct ndctl_region *region, PlanRow *row
         r = ndctl_namespace_disable_safe(ndns);
         if (r < 0)
                 return fail(err, r, "%s is in use", row->ns_dev);
-        fault_point("convert-after-disable");
-        ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(row->mode));
-        r = claim_setup(region, ndns, row, &cl, err);
+        r = fault_point("convert-after-disable");
+        if (r < 0)
+                fail(err, r, "injected fault after disabling %s", row->ns_dev);
+        else {
+                ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(row->mode));
+                r = claim_setup(region, ndns, row, &cl, err);
+        }
+        if (r >= 0 && (r = fault_point("convert-after-enable")) < 0)
+                fail(err, r, "injected fault after enabling %s as %s", row->ns_dev,
+                     ns_mode_to_string(row->mode));
         if (r >= 0 && row->mode == NS_MODE_DEVDAX && row->system_ram != SYSTEM_RAM_NO)
                 r = to_system_ram(&cl, row->system_ram, err);
         if (r < 0) {
-                /* back to what it was: raw and enabled */
+                /* back to what it was: raw and enabled. Once the claim was enabled its info
+                 * block is on the media, and enabling the namespace would bring the
+                 * personality back (as at boot): zero it. */
                 ndctl_namespace_disable_invalidate(ndns);
                 claim_reset(cl.seed);
                 ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
+                if (cl.seed[0] && zero_info_block(ndns, NULL) < 0)
+                        log_error("rollback: cannot clear the info block of %s; it keeps its new "
+                                  "personality", row->ns_dev);
                 ndctl_namespace_enable(ndns);
                 return r;
         }
@@ -782,6 +840,39 @@ int nv_enable_interrupted(NvCtx *c, bool (*ours)(const char *name, void *userdat
         return n;
 }
 
+int nv_recover_device(NvCtx *c, const char *dev) {
+        struct ndctl_region *region = find_region(c, dev);
+        struct ndctl_namespace *ndns;
+        struct ndctl_pfn *pfn;
+        struct ndctl_dax *dax;
+        struct ndctl_btt *btt;
+        int r;
+
+        if (region) {
+                if (ndctl_region_is_enabled(region))
+                        return 0;
+                r = ndctl_region_enable(region);
+                return r < 0 ? r : 1;
+        }
+        ndns = find_namespace(c, dev, NULL);
+        if (!ndns || ndctl_namespace_get_size(ndns) == 0 || ndctl_namespace_is_active(ndns))
+                return 0;
+        /* A claim configured but never enabled wrote no info block: drop it. If the
+         * namespace had a personality before, enabling finds its info block again. */
+        pfn = ndctl_namespace_get_pfn(ndns);
+        dax = ndctl_namespace_get_dax(ndns);
+        btt = ndctl_namespace_get_btt(ndns);
+        if (pfn && !ndctl_pfn_is_enabled(pfn))
+                claim_reset(ndctl_pfn_get_devname(pfn));
+        else if (dax && !ndctl_dax_is_enabled(dax))
+                claim_reset(ndctl_dax_get_devname(dax));
+        else if (btt && !ndctl_btt_is_enabled(btt))
+                claim_reset(ndctl_btt_get_devname(btt));
+        ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
+        r = ndctl_namespace_enable(ndns);
+        return r < 0 ? r : 1;
+}
+
 int nv_create(NvCtx *c, PlanRow *row, char **ret_error) {
         struct ndctl_region *region = find_region(c, row->region);
 
@@ -814,11 +905,14 @@ int nv_init_labels(NvCtx *c, const char *name, char **ret_error) {
         r = ndctl_region_disable_invalidate(region);
         if (r < 0)
                 return fail(ret_error, r, "disabling %s (a namespace is in use?)", name);
-        fault_point("labels-after-disable");
+        if ((r = fault_point("labels-after-disable")) < 0)
+                fail(ret_error, r, "injected fault after disabling %s", name);
         ndctl_dimm_foreach_in_region(region, dimm) {
                 struct ndctl_cmd *cmd;
                 int k;
 
+                if (r < 0)
+                        break;
                 if (ndctl_dimm_is_active(dimm)) {
                         r = fail(ret_error, EBUSY, "%s is active in another region",
                                  ndctl_dimm_get_devname(dimm));
@@ -837,7 +931,10 @@ int nv_init_labels(NvCtx *c, const char *name, char **ret_error) {
                 }
                 ndctl_dimm_disable(dimm);
                 ndctl_dimm_enable(dimm);
-                fault_point("labels-after-dimm");
+                if ((r = fault_point("labels-after-dimm")) < 0) {
+                        fail(ret_error, r, "injected fault after labelling %s", ndctl_dimm_get_devname(dimm));
+                        break;
+                }
         }
         if (ndctl_region_enable(region) < 0 && r >= 0)
                 r = fail(ret_error, EIO, "re-enabling %s", name);
@@ -959,10 +1056,18 @@ int nv_destroy(NvCtx *c, const char *ns_dev, char **ret_error) {
         r = ndctl_namespace_disable_safe(ndns);
         if (r < 0)
                 return fail(ret_error, r, "%s is busy (mounted or held open)", ns_dev);
-        fault_point("destroy-after-disable");
-        claim_reset(seed);
-        ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
-        fault_point("destroy-after-unclaim");
+        r = fault_point("destroy-after-disable");
+        if (r >= 0) {
+                claim_reset(seed);
+                ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
+                r = fault_point("destroy-after-unclaim");
+        }
+        if (r < 0) {
+                /* Undo: enabled again, the kernel finds the personality in the info
+                 * block, as at boot. */
+                ndctl_namespace_enable(ndns);
+                return fail(ret_error, r, "injected fault while destroying %s", ns_dev);
+        }
 
         if (ndctl_namespace_get_type(ndns) != ND_DEVICE_NAMESPACE_PMEM) {
                 /* label-less: the info block is the only record of the personality */

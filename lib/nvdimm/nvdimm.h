@@ -36,6 +36,11 @@ int nv_clean_seeds(NvCtx *c, bool (*ours)(const char *name, void *userdata), voi
  * the info block, as at boot. Returns how many. */
 int nv_enable_interrupted(NvCtx *c, bool (*ours)(const char *name, void *userdata), void *userdata);
 
+/* Enable again a region or namespace that an interrupted operation left disabled (a
+ * namespace's never-enabled claim is dropped first). 1 if it did, 0 if there was nothing
+ * to do. */
+int nv_recover_device(NvCtx *c, const char *dev);
+
 /* Initialise the label area of a label-less region's DIMMs (ndctl init-labels). */
 int nv_init_labels(NvCtx *c, const char *region, char **ret_error);
 
@@ -43,6 +48,8 @@ int nv_init_labels(NvCtx *c, const char *region, char **ret_error);
  * block); refuses a busy one. */
 int nv_destroy(NvCtx *c, const char *ns_dev, char **ret_error);
 
-/* Fault injection for tests: with -Dfault-injection=true, PMEMNSD_FAULT=<point> kills the
- * process with SIGKILL when execution reaches that point. */
-void fault_point(const char *name);
+/* Fault injection for tests (-Dfault-injection=true; a no-op returning 0 otherwise):
+ * PMEMNSD_FAULT=POINT[@N][:kill|fail|stop] kills the process, makes the step fail with
+ * -EIO (returned: the caller rolls back) or stops the process at the Nth hit of POINT
+ * (@0: at every hit). */
+int fault_point(const char *name);
