@@ -1,0 +1,351 @@
+#!/bin/bash
+# Guest side of the bench (bench/run boots the VM once and runs this as root).
+#   guest-bench.sh [runs=N] [queries=N] [idle=S] [SECTION...]
+# SECTIONs: capacity density speed appear query footprint (default all); runs: speed and
+# appear runs (default 3); queries: query runs (default 20); idle: seconds (default 60).
+# Prints progress as "## ..." and results as "BENCH KEY VALUE..." lines, which bench/report
+# turns into the table. Times are milliseconds of wall clock in the guest.
+set -euo pipefail
+# shellcheck source=/dev/null
+. /pmemnsd-test/guest-lib.sh
+log() { echo "## [${SECONDS}s] $*"; }
+
+RUNS=3 QUERIES=20 IDLE=60 SECTIONS=()
+for a in "$@"; do
+        case "$a" in
+        runs=*) RUNS=${a#*=};; queries=*) QUERIES=${a#*=};; idle=*) IDLE=${a#*=};;
+        *) SECTIONS+=("$a");;
+        esac
+done
+[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(capacity density speed appear query footprint)
+REQUESTS=/pmemnsd-test/requests
+NDCTL_ALIGN=$((16 << 20)) # the kernel's default region align, what ndctl expects
+CLK_TCK=$(getconf CLK_TCK)
+
+out() { echo "BENCH $*"; }
+want() { local s; for s in "${SECTIONS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
+to_bytes() {
+        local v=$1
+        case "$v" in
+        *K) echo $((${v%K} << 10));; *M) echo $((${v%M} << 20));; *G) echo $((${v%G} << 30));;
+        *) echo $((v));;
+        esac
+}
+round_up() { echo $(((($1) + ($2) - 1) / ($2) * ($2))); }
+
+# The two regions: the 4 GiB one (capacity, speed) and the 1 GiB one (density).
+BIG=$(nd_regions | jq -r '[.[] | select(.size > 2147483648)][0].dev')
+SMALL=$(nd_regions | jq -r '[.[] | select(.size < 2147483648)][0].dev')
+if [ "$BIG" = null ] || [ "$SMALL" = null ]; then fail "expected a 4 GiB and a 1 GiB region"; fi
+attr() { nd_attr "$1" "$2"; }
+log "regions: $BIG ($(attr "$BIG" size) bytes at $(attr "$BIG" resource)), $SMALL ($(attr "$SMALL" size) bytes at $(attr "$SMALL" resource))"
+
+# ---- daemon control --------------------------------------------------------------------
+mkdir -p /etc/pmemnsd/policy.d
+daemon_conf() { # GRANULARITY APPLY
+        printf '[daemon]\ngranularity = %s\napply = %s\n' "$1" "$2" > /etc/pmemnsd/pmemnsd.conf
+}
+# policy_requests REGION N: the first N lines of the request list as policies on REGION
+policy_requests() {
+        local region=$1 n=$2 name mode map size
+        {
+                printf '[region bench]\nmatch.dev = %s\n' "$region"
+                grep -v '^#' "$REQUESTS" | head -n "$n" | while read -r name mode map size; do
+                        printf '\n[namespace %s]\nregion = bench\nmode = %s\nsize = %s\n' \
+                                "$name" "$mode" "$size"
+                        if [ "$mode" = fsdax ]; then echo "map = $map"; else echo "align = 2M"; fi
+                done
+        } > /etc/pmemnsd/policy.d/50-bench.conf
+}
+daemon_restart() {
+        pmemnsd --check > /dev/null || fail "pmemnsd --check rejected the bench config"
+        systemctl restart pmemnsd.service || fail "pmemnsd.service did not start"
+}
+daemon_pid() { systemctl show -p MainPID --value pmemnsd.service; }
+# ticks PID: utime stime (clock ticks) from /proc/PID/stat, fields 14 and 15
+# shellcheck disable=SC2086 # split the fields
+ticks() { local s; s=$(< "/proc/$1/stat"); s=${s##*) }; set -- $s; echo "${12} ${13}"; }
+manager() { busctl --timeout=1800 --json=short call org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager "$@"; }
+# apply: Apply(), the rows in /tmp/apply.json; warns about failed rows
+apply() {
+        manager Apply > /tmp/apply.json || fail "Apply failed"
+        if jq -e '[.data[0][] | select(.[0] == "failed")] | length > 0' /tmp/apply.json > /dev/null; then
+                log "WARNING: failed rows:"
+                jq -r '.data[0][] | select(.[0] == "failed") | @tsv' /tmp/apply.json
+        fi
+}
+created() { jq '[.data[0][] | select(.[0] == "create")] | length' /tmp/apply.json; }
+
+# ---- region helpers --------------------------------------------------------------------
+# destroy_all REGION: no namespace left, region align back at 16M, all space available
+destroy_all() {
+        local r=$1 size avail
+        ndctl destroy-namespace all -r "$r" -f > /dev/null 2>&1 || true
+        echo $NDCTL_ALIGN > "/sys/bus/nd/devices/$r/align"
+        size=$(attr "$r" size)
+        avail=$(attr "$r" available_size)
+        [ "$avail" = $((size / NDCTL_ALIGN * NDCTL_ALIGN)) ] ||
+                fail "$r: available_size $avail after destroying everything, region size $size"
+        [ "$(ndctl_json -N -r "$r" | jq length)" = 0 ] || fail "$r: namespaces left after destroy"
+}
+# census REGION: "count usable metadata" over the region's namespaces; usable is ndctl's
+# .size (the device's capacity for fsdax/devdax), metadata what nd_pfn_init() writes:
+# 8 KiB info block + 64 bytes per 4 KiB page of the raw size for map=dev/devdax
+census() {
+        local r=$1 n=0 usable=0 meta=0 dev u map raw
+        while read -r dev u map; do
+                raw=$(attr "$dev" size)
+                n=$((n + 1))
+                usable=$((usable + u))
+                meta=$((meta + 8192))
+                [ "$map" = mem ] || meta=$((meta + 64 * ((raw - 8192) / 4096)))
+        done < <(ndctl_json -N -r "$r" | jq -r '.[] | "\(.dev) \(.size) \(.map // "dev")"')
+        echo "$n $usable $meta"
+}
+# ndctl_create_requests REGION N: ndctl create-namespace for the first N requests, each
+# size rounded up to the region align (ndctl refuses anything else: "align setting is
+# 0x1000000 size 0x1100000 is misaligned"), rest without -s; prints how many succeeded
+ndctl_create_requests() {
+        local r=$1 n=$2 ok=0 name mode map size args
+        while read -r name mode map size; do
+                args=(-r "$r" -n "$name" -m "$mode")
+                if [ "$mode" = fsdax ]; then args+=(-M "$map"); else args+=(-a 2M); fi
+                [ "$size" = rest ] || args+=(-s "$(round_up "$(to_bytes "$size")" $NDCTL_ALIGN)")
+                if ndctl create-namespace "${args[@]}" > /dev/null 2> /tmp/ndctl.err; then
+                        ok=$((ok + 1))
+                else
+                        echo "## ndctl: $name ($mode $size) not created: $(tr '\n' ' ' < /tmp/ndctl.err)" >&2
+                fi
+        done < <(grep -v '^#' "$REQUESTS" | head -n "$n")
+        echo "$ok"
+}
+
+# ---- 1. capacity -----------------------------------------------------------------------
+if want capacity; then
+        NREQ=$(grep -vc '^#' "$REQUESTS")
+        out cap.requests "$NREQ"
+        out cap.region_size "$(attr "$BIG" size)"
+        if command -v bench-limit > /dev/null; then
+                # shellcheck disable=SC2046 # "limit L metadata M padding P tail T"
+                out cap.limit $(bench-limit "$(attr "$BIG" resource)" "$(attr "$BIG" size)" "$REQUESTS")
+        fi
+        policy_requests "$BIG" "$NREQ"
+        for g in subsection compat section; do
+                log "capacity: pmemnsd at $g"
+                destroy_all "$BIG"
+                daemon_conf "$g" manual
+                daemon_restart
+                apply
+                jq -r '.data[0][] | select(.[0] != "create") | "## \(.[0]) \(.[1]): \(.[7])"' /tmp/apply.json
+                read -r n usable meta < <(census "$BIG")
+                [ "$n" = "$(created)" ] || fail "$g: Apply created $(created), the region has $n"
+                out cap.$g "$n $usable $meta $(attr "$BIG" available_size)"
+        done
+        log "capacity: ndctl create-namespace"
+        systemctl stop pmemnsd.service
+        destroy_all "$BIG"
+        ok=$(ndctl_create_requests "$BIG" "$NREQ")
+        read -r n usable meta < <(census "$BIG")
+        [ "$n" = "$ok" ] || fail "ndctl created $ok, the region has $n"
+        out cap.ndctl "$n $usable $meta $(attr "$BIG" available_size)"
+        destroy_all "$BIG"
+fi
+
+# ---- 1b. 34 MiB devdax namespaces in 1 GiB ---------------------------------------------
+if want density; then
+        log "density: pmemnsd, 34M devdax in $SMALL"
+        systemctl stop pmemnsd.service
+        destroy_all "$SMALL"
+        rm -f /etc/pmemnsd/policy.d/50-bench.conf
+        printf '[region small]\nmatch.dev = %s\n\n[namespace d34]\nregion = small\nmode = devdax\nsize = 34M\nalign = 2M\ncount = 64\n' \
+                "$SMALL" > /etc/pmemnsd/policy.d/60-density.conf
+        daemon_conf subsection manual
+        daemon_restart
+        apply
+        read -r n _ < <(census "$SMALL")
+        [ "$n" = "$(created)" ] || fail "density: Apply created $(created), the region has $n"
+        out dens.pmemnsd "$n"
+        systemctl stop pmemnsd.service
+        destroy_all "$SMALL"
+        log "density: ndctl loop"
+        n=0
+        if ndctl create-namespace -r "$SMALL" -m devdax -a 2M -s 34M > /dev/null 2> /tmp/ndctl.err; then
+                size=34M
+        else
+                log "ndctl refuses 34M: $(tr '\n' ' ' < /tmp/ndctl.err); rounding up to the region align"
+                size=$(round_up $((34 << 20)) $NDCTL_ALIGN)
+        fi
+        while ndctl create-namespace -r "$SMALL" -m devdax -a 2M -s "$size" > /dev/null 2>&1; do
+                n=$((n + 1))
+        done
+        read -r n _ < <(census "$SMALL")
+        out dens.ndctl "$n $size"
+        destroy_all "$SMALL"
+        rm -f /etc/pmemnsd/policy.d/60-density.conf
+fi
+
+# ---- 2. provisioning speed ---------------------------------------------------------------
+NSPEED=32
+if want speed; then
+        policy_requests "$BIG" $NSPEED
+        daemon_conf subsection manual
+        daemon_restart
+        pm_runs=() nd_runs=() pm_cpu=() nd_cpu=()
+        for ((i = 0; i < RUNS; i++)); do
+                log "speed: run $((i + 1)) of $RUNS: pmemnsd Apply"
+                systemctl start pmemnsd.service
+                destroy_all "$BIG"
+                sleep 2 # let the daemon's refresh after the destroy events pass
+                pid=$(daemon_pid)
+                read -r u0 s0 < <(ticks "$pid")
+                t0=$(now_us)
+                apply
+                t1=$(now_us)
+                read -r u1 s1 < <(ticks "$pid")
+                [ "$(created)" = $NSPEED ] || fail "speed: Apply created $(created) of $NSPEED"
+                pm_runs+=($(((t1 - t0) / 1000)))
+                pm_cpu+=("$((u1 - u0))/$((s1 - s0))")
+
+                log "speed: run $((i + 1)) of $RUNS: ndctl loop (pmemnsd stopped)"
+                systemctl stop pmemnsd.service
+                destroy_all "$BIG"
+                t0=$(now_us)
+                # in a subshell, so that its cutime/cstime are the loop's ndctl processes
+                cpu=$(ok=$(ndctl_create_requests "$BIG" $NSPEED)
+                        [ "$ok" = $NSPEED ] || echo "ndctl created only $ok" >&2
+                        s=$(< "/proc/$BASHPID/stat"); s=${s##*) }
+                        # shellcheck disable=SC2086
+                        set -- $s
+                        echo "${14}/${15}")
+                t1=$(now_us)
+                nd_runs+=($(((t1 - t0) / 1000)))
+                nd_cpu+=("$cpu")
+        done
+        out speed.pmemnsd "${pm_runs[@]}"
+        out speed.ndctl "${nd_runs[@]}"
+        out speed.pmemnsd_cpu "${pm_cpu[@]}" # daemon utime/stime ticks during Apply
+        out speed.ndctl_cpu "${nd_cpu[@]}"   # ndctl processes' utime/stime ticks
+        out clk_tck "$CLK_TCK"
+        systemctl start pmemnsd.service
+
+        # profile one more Apply under strace: syscall summary, then the files it opens
+        if command -v strace > /dev/null; then
+                for what in summary files; do
+                        log "speed: Apply under strace ($what)"
+                        destroy_all "$BIG"
+                        sleep 2
+                        pid=$(daemon_pid)
+                        if [ $what = summary ]; then
+                                strace -c -f -p "$pid" -o /tmp/strace-summary.txt &
+                        else
+                                strace -f -p "$pid" -e trace=openat,open,write -e signal=none \
+                                        -s 200 -o /tmp/strace-files.txt &
+                        fi
+                        spid=$!
+                        sleep 1
+                        t0=$(now_us)
+                        apply
+                        t1=$(now_us)
+                        kill -INT $spid
+                        wait $spid || true
+                        out prof.$what.ms $(((t1 - t0) / 1000))
+                done
+                sed 's/^/PROF summary /' /tmp/strace-summary.txt
+                opens=$(grep -c 'open' /tmp/strace-files.txt || true)
+                out prof.opens "$opens"
+                out prof.opens_sys "$(grep -c 'open[^"]*"/sys' /tmp/strace-files.txt || true)"
+                out prof.writes_sys "$(grep -c '^[0-9]* *write(' /tmp/strace-files.txt || true)"
+                # the most opened paths, namespace and region numbers folded
+                grep -o 'open[a-z]*([^"]*"[^"]*"' /tmp/strace-files.txt | sed 's/.*"\(.*\)"/\1/' |
+                        sed -E 's/namespace[0-9]+\.[0-9]+/namespaceR.N/g; s/(pfn|dax|btt)[0-9]+\.[0-9]+/\1R.N/g; s/region[0-9]+/regionR/g; s/ndbus[0-9]+/ndbusB/g; s/nmem[0-9]+/nmemD/g' |
+                        sort | uniq -c | sort -rn | head -25 | sed 's/^/PROF opens /'
+                grep -o 'open[a-z]*([^"]*"[^"]*"' /tmp/strace-files.txt | sed 's/.*"\(.*\)"/\1/' |
+                        sort | uniq -c | sort -rn | head -10 | sed 's/^/PROF opens-exact /'
+        fi
+fi
+
+# ---- 2b. region appears -> policy namespaces active ---------------------------------------
+# active: one of the region's /dev nodes per namespace (pmemR*, daxR.*) exists
+count_active() {
+        local id=${1#region} f
+        shopt -s nullglob
+        f=(/dev/pmem"$id" /dev/pmem"$id".* /dev/dax"$id".*)
+        shopt -u nullglob
+        echo ${#f[@]}
+}
+if want appear; then
+        policy_requests "$BIG" $NSPEED
+        ap_runs=()
+        for ((i = 0; i < RUNS; i++)); do
+                log "appear: run $((i + 1)) of $RUNS"
+                daemon_conf subsection manual
+                daemon_restart
+                destroy_all "$BIG"
+                ndctl disable-region "$BIG" > /dev/null
+                daemon_conf subsection auto
+                daemon_restart # its start-up reconcile sees the region disabled
+                sleep 3
+                [ "$(count_active "$BIG")" = 0 ] || fail "appear: namespaces active before enable"
+                t0=$(now_us)
+                ndctl enable-region "$BIG" > /dev/null
+                while [ "$(count_active "$BIG")" -lt $NSPEED ]; do
+                        (($(now_us) - t0 < 600000000)) || fail "appear: only $(count_active "$BIG") active after 600 s"
+                        sleep 0.05
+                done
+                t1=$(now_us)
+                ap_runs+=($(((t1 - t0) / 1000)))
+                [ "$(ndctl_json -N -r "$BIG" | jq length)" = $NSPEED ] || fail "appear: namespace count"
+        done
+        out appear.pmemnsd "${ap_runs[@]}"
+        daemon_conf subsection manual
+        daemon_restart
+fi
+
+# ---- 3. query speed ----------------------------------------------------------------------
+if want query; then
+        if [ "$(ndctl_json -N | jq length)" -lt 32 ]; then
+                log "query: provisioning $NSPEED namespaces first"
+                policy_requests "$BIG" $NSPEED
+                daemon_conf subsection manual
+                daemon_restart
+                destroy_all "$BIG"
+                apply
+        fi
+        systemctl start pmemnsd.service
+        nns=$(ndctl_json -N | jq length)
+        objs=$(busctl --json=short call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager GetManagedObjects | jq '.data[0] | length')
+        log "query: $nns namespaces, $objs D-Bus objects"
+        out query.objects "$nns $objs"
+        q_bus=() q_nd=()
+        for ((i = 0; i < QUERIES; i++)); do
+                t0=$(now_us)
+                busctl call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager GetManagedObjects > /dev/null
+                t1=$(now_us)
+                ndctl list -N > /dev/null
+                t2=$(now_us)
+                q_bus+=($(((t1 - t0) / 1000)))
+                q_nd+=($(((t2 - t1) / 1000)))
+        done
+        out query.gmo "${q_bus[@]}"
+        out query.ndctl "${q_nd[@]}"
+fi
+
+# ---- 4. footprint ------------------------------------------------------------------------
+if want footprint; then
+        systemctl start pmemnsd.service
+        pid=$(daemon_pid)
+        out foot.namespaces "$(ndctl_json -N | jq length)"
+        out foot.rss_kb "$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")"
+        out foot.hwm_kb "$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")"
+        sleep 5 # the refresh timers of the last changes
+        read -r u0 s0 < <(ticks "$pid")
+        log "footprint: $IDLE idle seconds"
+        sleep "$IDLE"
+        read -r u1 s1 < <(ticks "$pid")
+        [ "$(daemon_pid)" = "$pid" ] || fail "the daemon restarted during the idle period"
+        out foot.idle "$IDLE $((u1 - u0 + s1 - s0)) $((u1 - u0))/$((s1 - s0))"
+        out foot.rss_kb_after "$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")"
+fi
+out kernel "$(uname -r)"
+out finished 1
