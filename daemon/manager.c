@@ -289,10 +289,11 @@ static const char *changed_since_plan(const PlanRow *row) {
                         continue;
                 for (size_t j = 0; j < r->n_namespaces && !why; j++) {
                         const NsState *ns = &r->namespaces[j];
-                        if (row->convert_labelless) {
+                        if (row->convert_existing) {
                                 if (streq(ns->dev, strempty(row->ns_dev)) &&
-                                    (ns->mode != NS_MODE_RAW || ns->signature))
-                                        why = "the label-less namespace changed since the plan";
+                                    (ns->mode != NS_MODE_RAW || ns->signature ||
+                                     (!isempty(ns->uuid) && !ns->blank)))
+                                        why = "the namespace changed since the plan";
                                 continue;
                         }
                         if (!isempty(ns->name) && streq(ns->name, row->instance))
@@ -402,7 +403,7 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
                 }
 
                 r = nv_open(&c);
-                if (r >= 0 && row->convert_labelless) {
+                if (r >= 0 && row->convert_existing) {
                         pending_begin(row->ns_dev);
                         r = nv_create(c, row, &err);
                         pending_end(row->ns_dev);

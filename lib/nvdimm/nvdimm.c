@@ -209,6 +209,27 @@ static int probe_signature(const char *blockdev, char **ret) {
         return 0;
 }
 
+/* Are the first 8 KiB, where a pfn/dax/btt info block would be, all zero? (Our destroy
+ * zeroes them, as ndctl's does, so a namespace re-made at the same place starts blank.) */
+static bool head_is_zero(const char *blockdev) {
+        char path[PATH_MAX];
+        uint64_t buf[INFO_BLOCK_SIZE / sizeof(uint64_t)];
+        bool zero = false;
+        int fd;
+
+        snprintf(path, sizeof(path), "/dev/%s", blockdev);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        if (pread(fd, buf, sizeof(buf), 0) == (ssize_t) sizeof(buf)) {
+                zero = true;
+                for (size_t i = 0; i < ELEMENTSOF(buf) && zero; i++)
+                        zero = buf[i] == 0;
+        }
+        close(fd);
+        return zero;
+}
+
 static int ns_cmp(const void *a, const void *b) {
         const NsState *x = a, *y = b;
         return x->start < y->start ? -1 : x->start > y->start;
@@ -279,6 +300,12 @@ static int read_namespace(NvCtx *c, struct ndctl_region *region, struct ndctl_na
                 else if (probe_signature(n->blockdev, &n->signature) < 0)
                         n->signature = strdup("unreadable");
         }
+        /* A named raw namespace in a labelled region: is it a create that a crash or power
+         * cut stopped between sizing and claiming (the label is written, no info block
+         * yet), or one that holds data? */
+        if (labeled && n->mode == NS_MODE_RAW && n->blockdev && !isempty(n->name) &&
+            probe_signature(n->blockdev, &n->signature) >= 0 && !n->signature)
+                n->blank = head_is_zero(n->blockdev);
         (void) c;
         (void) region;
         return 0;
@@ -684,7 +711,7 @@ undo:
 
 static int zero_info_block(struct ndctl_namespace *ndns, char **err);
 
-static int convert_labelless(NvCtx *c, struct ndctl_region *region, PlanRow *row, char **err) {
+static int claim_existing(NvCtx *c, struct ndctl_region *region, PlanRow *row, char **err) {
         struct ndctl_namespace *ndns = find_namespace(c, strempty(row->ns_dev), NULL);
         Claim cl = {};
         int r;
@@ -878,8 +905,8 @@ int nv_create(NvCtx *c, PlanRow *row, char **ret_error) {
 
         if (!region)
                 return fail(ret_error, ENODEV, "region %s is gone", row->region);
-        if (row->convert_labelless)
-                return convert_labelless(c, region, row, ret_error);
+        if (row->convert_existing)
+                return claim_existing(c, region, row, ret_error);
         if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
                 return fail(ret_error, EINVAL, "%s is label-less", row->region);
         return create_labelled(c, region, row, ret_error);
@@ -1082,6 +1109,10 @@ int nv_destroy(NvCtx *c, const char *ns_dev, char **ret_error) {
                 return 0;
         }
 
+        /* as ndctl destroy-namespace does: a namespace made later at the same place must
+         * not find this one's info block (and a blank one can be told from one with data) */
+        if (seed[0] && zero_info_block(ndns, NULL) < 0)
+                log_warning("%s: the info block could not be cleared; deleting anyway", ns_dev);
         ndctl_namespace_set_alt_name(ndns, "");
         r = ndctl_namespace_delete(ndns);
         if (r < 0)

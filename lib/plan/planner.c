@@ -338,6 +338,36 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t 
                 usable = l.usable;
 
         acceptable_size(rc, p, in->kernel, &min, &max);
+
+        /* Ours by name but never claimed, and blank: a create that a crash or a power cut
+         * stopped after the label was written. Finish it by claiming it in place. */
+        if (ns->mode == NS_MODE_RAW && p->mode != NS_MODE_RAW && ns->blank && ns->enabled &&
+            (!min || ns->size >= min) && (!max || ns->size <= max)) {
+                const char *why = NULL;
+                if (layout_compute_p(layout_params(in, rc->r, p->mode, ns->start, ns->size, p->map,
+                                                   p->align, p->sector_size),
+                                     &l, &why) >= 0) {
+                        row = row_add(c, PLAN_CREATE, instance, rc->r, p->mode, pi);
+                        if (!row)
+                                return;
+                        row_from_policy(row, p);
+                        row->size = ns->size;
+                        row->start = ns->start;
+                        row->usable = l.usable;
+                        row->convert_existing = true;
+                        row->ns_dev = strdup(ns->dev);
+                        if (!row->ns_dev)
+                                c->error = -ENOMEM;
+                        if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
+                                row->kmem_lost = kmem_trimmed(l.data_start, l.data_end,
+                                                              in->kernel->memory_block_size);
+                        row_message(c, row, "finish %s %s: named, sized and blank but never claimed "
+                                    "(an interrupted create); claim it as %s: %s usable", ns->dev,
+                                    instance, ns_mode_to_string(p->mode), FORMAT_SIZE(l.usable));
+                        return;
+                }
+        }
+
         if (ns->mode != p->mode)
                 snprintf(drift, sizeof(drift), "mode is %s, policy wants %s",
                          ns_mode_to_string(ns->mode), ns_mode_to_string(p->mode));
@@ -725,7 +755,7 @@ static void plan_labelless(Ctx *c, RegionCtx *rc) {
                         continue;
                 }
                 row->usable = l.usable;
-                row->convert_labelless = true;
+                row->convert_existing = true;
                 if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
                         row->kmem_lost = kmem_trimmed(l.data_start, l.data_end,
                                                       c->in->kernel->memory_block_size);

@@ -23,7 +23,9 @@ typedef struct NsState {
         NsMap map;
         uint64_t align;
         bool enabled;
-        char *signature; /* label-less raw namespaces: blkid's TYPE (e.g. "ext4"), NULL if none */
+        char *signature; /* raw namespaces: blkid's TYPE (e.g. "ext4"), NULL if none */
+        bool blank;      /* labelled, raw, no signature and zeros where an info block would be:
+                          * what a create cut short between sizing and claiming leaves */
         char *blockdev;  /* "pmem0", "pmem0s" or NULL */
         char *chardev;   /* "dax0.0" or NULL */
         bool system_ram; /* its dax device is onlined as System RAM */
@@ -75,7 +77,7 @@ typedef struct PlanRow {
         /* for the executor */
         ssize_t policy;       /* index into Config.policies, -1 for none */
         char *ns_dev;         /* existing namespace (adopt, drift, conversion) */
-        bool convert_labelless;
+        bool convert_existing;
         NsMap map;
         uint64_t align;
         uint64_t sector_size;

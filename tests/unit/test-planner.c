@@ -222,6 +222,48 @@ TEST(adopt_drift_foreign) {
         region_state_done(&r);
 }
 
+/* A create cut short after the label was written (crash, power cut): named, sized, raw and
+ * blank. It is finished in place; the same namespace holding anything stays drift. */
+TEST(interrupted_create_is_finished) {
+        RegionState r = region("region0", BASE, GiB, true);
+        Plan p = {};
+        const PlanRow *x;
+
+        add_ns(&r, ns("namespace0.0", "dax.0", NS_MODE_RAW, BASE, 34 * MiB));
+        r.namespaces[0].blank = true;
+        add_ns(&r, ns("namespace0.1", "dax.1", NS_MODE_RAW, BASE + 34 * MiB, 34 * MiB));
+        CHECK_INT(plan_for("[region nv]\ngranularity = subsection\n"
+                           "[namespace dax]\nregion = nv\nmode = devdax\nsize = 34M\ncount = 2\n",
+                           &r, 1, &p), 0);
+        x = row(&p, "dax.0");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CREATE);
+                CHECK(x->convert_existing);
+                CHECK_STR(x->ns_dev, "namespace0.0");
+                CHECK_U64(x->start, BASE);
+                CHECK_U64(x->size, 34 * MiB);
+                CHECK_CONTAINS(x->message, "interrupted create");
+        }
+        x = row(&p, "dax.1");
+        if (x) {
+                CHECK_INT(x->action, PLAN_DRIFT);
+                CHECK(!x->convert_existing);
+        }
+        plan_done(&p);
+
+        /* blank but smaller than the policy's size: drift, never resized */
+        r.namespaces[1].blank = true;
+        r.namespaces[1].size = 30 * MiB;
+        CHECK_INT(plan_for("[region nv]\ngranularity = subsection\n"
+                           "[namespace dax]\nregion = nv\nmode = devdax\nsize = 34M\ncount = 2\n",
+                           &r, 1, &p), 0);
+        x = row(&p, "dax.1");
+        if (x)
+                CHECK_INT(x->action, PLAN_DRIFT);
+        plan_done(&p);
+        region_state_done(&r);
+}
+
 TEST(not_enough_space) {
         RegionState r = region("region0", BASE, GiB, true);
         Plan p = {};
@@ -282,7 +324,7 @@ TEST(labelless_ownership) {
         x = row(&p, "dax");
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
-                CHECK(x->convert_labelless);
+                CHECK(x->convert_existing);
                 CHECK_STR(x->ns_dev, "namespace1.0");
                 CHECK_U64(x->usable, 94 * MiB);
         }

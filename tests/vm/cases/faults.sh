@@ -56,7 +56,13 @@ personality() {
         done
         echo none
 }
-snapshot() { ndctl list -RN -i | jq -S 'walk(if type == "object" then del(.numa_node, .target_node) else . end)'; }
+# (idle seed devices, size 0, are left out: which device is the seed is the kernel's
+# bookkeeping and moves when a namespace is enabled and deleted again)
+snapshot() {
+        ndctl list -RN -i | jq -S 'walk(if type == "object" then del(.numa_node, .target_node) |
+                (if has("namespaces") then .namespaces |= map(select((.size // 0) > 0)) else . end)
+                else . end)'
+}
 
 # nstype 5: ND_DEVICE_NAMESPACE_PMEM (labelled), 4: ND_DEVICE_NAMESPACE_IO (label-less)
 orphans() {
