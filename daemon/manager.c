@@ -454,24 +454,24 @@ int manager_apply(Manager *m, Plan *ret) {
         failures_clear(m);
         (void) manager_probe_kernel(m);
 
-        if (!m->recovered)
-                pending_recover();
-        {
+        /* Recovery, only in the first apply after start: what a killed creator left (ours
+         * or, pmem/ndctl#114, an admin's killed ndctl's), what an interrupted destroy or
+         * disable left. Later, a half-configured seed may be an admin's ndctl at work. */
+        if (!m->recovered) {
                 NvCtx *c = NULL;
+                int k;
+
+                m->recovered = true;
+                pending_recover();
                 if (nv_open(&c) >= 0) {
-                        int k = nv_clean_seeds(c, name_is_policy_instance, m);
+                        k = nv_clean_seeds(c, name_is_policy_instance, m);
                         if (k > 0)
                                 log_notice("Reset %d half-configured seed device(s) left by an "
                                            "interrupted create.", k);
-                        /* only in the first apply after start: a namespace an admin
-                         * disables while we run stays disabled */
-                        if (!m->recovered) {
-                                m->recovered = true;
-                                k = nv_enable_interrupted(c, name_is_policy_instance, m);
-                                if (k > 0)
-                                        log_notice("Re-enabled %d policy namespace(s) left disabled, "
-                                                   "e.g. by an interrupted destroy.", k);
-                        }
+                        k = nv_enable_interrupted(c, name_is_policy_instance, m);
+                        if (k > 0)
+                                log_notice("Re-enabled %d policy namespace(s) left disabled, "
+                                           "e.g. by an interrupted destroy.", k);
                         nv_close(c);
                 }
         }

@@ -621,6 +621,25 @@ static void read_back(struct ndctl_namespace *ndns, const Claim *cl, PlanRow *ro
                 row->usable = row->size;
 }
 
+/* Does the namespace still carry our uuid? Another creator (an admin's ndctl) may pick the
+ * same idle seed between two of our writes: the kernel holds no lock across them. Read
+ * sysfs, not libndctl's cache. */
+static bool still_ours(struct ndctl_namespace *ndns, const uuid_t uu) {
+        char path[PATH_MAX], buf[64] = "";
+        uuid_t now;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/uuid", ndctl_namespace_get_devname(ndns));
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        if (!fgets(buf, sizeof(buf), f))
+                buf[0] = '\0';
+        fclose(f);
+        buf[strcspn(buf, "\n")] = '\0';
+        return uuid_parse(buf, now) == 0 && uuid_compare(now, uu) == 0;
+}
+
 static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, char **err) {
         unsigned long old_align = ndctl_region_get_align(region);
         bool align_changed = false, sized = false;
@@ -663,9 +682,19 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
                 fail(err, r, "naming %s '%s'", ndctl_namespace_get_devname(ndns), row->instance);
                 goto undo;
         }
+        if (!still_ours(ndns, uu)) {
+                r = fail(err, EBUSY, "%s was taken by another creator while we configured it",
+                         ndctl_namespace_get_devname(ndns));
+                goto undo;
+        }
         r = ndctl_namespace_set_size(ndns, row->size);
         if (r < 0) {
                 fail(err, r, "sizing %s to %s", ndctl_namespace_get_devname(ndns), FORMAT_SIZE(row->size));
+                goto undo;
+        }
+        if (!still_ours(ndns, uu)) {
+                r = fail(err, EBUSY, "%s was taken by another creator while we configured it",
+                         ndctl_namespace_get_devname(ndns));
                 goto undo;
         }
         if ((r = fault_point("create-after-size")) < 0) {
@@ -694,7 +723,10 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
         return 0;
 
 undo:
-        if (ndns) {
+        if (ndns && sized && !still_ours(ndns, uu))
+                log_warning("%s: configured by someone else meanwhile; not rolled back",
+                            ndctl_namespace_get_devname(ndns));
+        else if (ndns) {
                 ndctl_namespace_disable_invalidate(ndns);
                 claim_reset(cl.seed);
                 ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
