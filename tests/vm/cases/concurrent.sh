@@ -113,5 +113,10 @@ for d in /sys/bus/nd/devices/{pfn,dax,btt}[0-9]*; do
 done
 check_eq "$(systemctl show -p NRestarts --value pmemnsd.service)" 0 "restarts"
 check_eq "$(on_dbus)" "$(ndctl list -N | jq -r '.[]?.dev' | sort)" "namespaces on D-Bus vs ndctl list at the end"
+# least privilege (issue 5): the hardened unit that did all of the above
+score=$(systemd-analyze security pmemnsd.service 2>/dev/null |
+        sed -n 's/.*Overall exposure level for pmemnsd.service: \([0-9.]*\).*/\1/p')
+echo "EXPOSURE $score"
+awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 3.3) }' || fail "systemd-analyze security: exposure '$score', above 3.3"
 echo "CONCURRENT rounds=3 admin_made=$(wc -l < /tmp/admin.made) admin_raced=$(wc -l < /tmp/admin.failed)"
 echo "PASS concurrent"
