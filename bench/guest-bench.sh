@@ -66,6 +66,27 @@ daemon_pid() { systemctl show -p MainPID --value pmemnsd.service; }
 # ticks PID: utime stime (clock ticks) from /proc/PID/stat, fields 14 and 15
 # shellcheck disable=SC2086 # split the fields
 ticks() { local s; s=$(< "/proc/$1/stat"); s=${s##*) }; set -- $s; echo "${12} ${13}"; }
+# syscalls PID: read and write syscalls so far (syscr, syscw of /proc/PID/io)
+syscalls() { awk '/^syscr/ {r = $2} /^syscw/ {w = $2} END {print r, w}' "/proc/$1/io"; }
+# profile_report FILE: the strace -f -T -y lines of one Apply, summed up
+profile_report() {
+        local f=$1
+        # per syscall: count and seconds inside it (-T)
+        awk '{ c = $3; sub(/\(.*/, "", c); t = $NF; gsub(/[<>]/, "", t); n[c]++; s[c] += t }
+             END { for (c in n) printf "PROF calls %-8s %7d %9.3f s\n", c, n[c], s[c] }' "$f" | sort -k4 -rn
+        # what the writes go to (sysfs attribute or device), with their time
+        grep ' write(' "$f" | sed -E 's/.*write\([0-9]+<([^>]*)>.*<([0-9.]+)>$/\1 \2/' |
+                sed -E 's#^.*/(ndbus|region|namespace|pfn|dax|btt)[0-9.]+/#\1N/#; s#^socket:\[[0-9]+\]#socket#' |
+                awk '{ n[$1]++; s[$1] += $2 } END { for (k in n) printf "PROF writes %-28s %5d %8.3f s\n", k, n[k], s[k] }' |
+                sort -k4 -rn | head -20
+        # the most opened files, device numbers folded
+        grep -o 'openat([^"]*"[^"]*"' "$f" | sed 's/.*"\(.*\)"/\1/' |
+                sed -E 's/(namespace|pfn|dax|btt|region|ndbus|nmem|ndctl)[0-9]+(\.[0-9]+)?/\1N/g; s#/[0-9]+/#/N/#g' |
+                sort | uniq -c | sort -rn | head -25 | sed 's/^/PROF opens /'
+        out prof.opens "$(grep -c ' openat(' "$f" || true)" \
+                "$(grep -c ' openat([^"]*"/sys' "$f" || true)" \
+                "$(grep -o ' openat([^"]*"[^"]*"' "$f" | sort -u | wc -l)"
+}
 manager() { busctl --timeout=1800 --json=short call org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager "$@"; }
 # apply: Apply(), the rows in /tmp/apply.json; warns about failed rows
 apply() {
@@ -78,9 +99,12 @@ apply() {
 created() { jq '[.data[0][] | select(.[0] == "create")] | length' /tmp/apply.json; }
 
 # ---- region helpers --------------------------------------------------------------------
-# destroy_all REGION: no namespace left, region align back at 16M, all space available
+# destroy_all REGION: no namespace left, region align back at 16M, all space available.
+# Stops the daemon first: it would refresh its state on every uevent of the destroy and
+# compete for the 2 CPUs (callers start it again).
 destroy_all() {
         local r=$1 size avail
+        systemctl stop pmemnsd.service
         ndctl destroy-namespace all -r "$r" -f > /dev/null 2>&1 || true
         echo $NDCTL_ALIGN > "/sys/bus/nd/devices/$r/align"
         size=$(attr "$r" size)
@@ -136,16 +160,19 @@ if want capacity; then
                 destroy_all "$BIG"
                 daemon_conf "$g" manual
                 daemon_restart
+                t0=$(now_us)
                 apply
+                out cap.$g.ms $((($(now_us) - t0) / 1000))
                 jq -r '.data[0][] | select(.[0] != "create") | "## \(.[0]) \(.[1]): \(.[7])"' /tmp/apply.json
                 read -r n usable meta < <(census "$BIG")
                 [ "$n" = "$(created)" ] || fail "$g: Apply created $(created), the region has $n"
                 out cap.$g "$n $usable $meta $(attr "$BIG" available_size)"
         done
         log "capacity: ndctl create-namespace"
-        systemctl stop pmemnsd.service
         destroy_all "$BIG"
+        t0=$(now_us)
         ok=$(ndctl_create_requests "$BIG" "$NREQ")
+        out cap.ndctl.ms $((($(now_us) - t0) / 1000))
         read -r n usable meta < <(census "$BIG")
         [ "$n" = "$ok" ] || fail "ndctl created $ok, the region has $n"
         out cap.ndctl "$n $usable $meta $(attr "$BIG" available_size)"
@@ -155,7 +182,6 @@ fi
 # ---- 1b. 34 MiB devdax namespaces in 1 GiB ---------------------------------------------
 if want density; then
         log "density: pmemnsd, 34M devdax in $SMALL"
-        systemctl stop pmemnsd.service
         destroy_all "$SMALL"
         rm -f /etc/pmemnsd/policy.d/50-bench.conf
         printf '[region small]\nmatch.dev = %s\n\n[namespace d34]\nregion = small\nmode = devdax\nsize = 34M\nalign = 2M\ncount = 64\n' \
@@ -166,7 +192,6 @@ if want density; then
         read -r n _ < <(census "$SMALL")
         [ "$n" = "$(created)" ] || fail "density: Apply created $(created), the region has $n"
         out dens.pmemnsd "$n"
-        systemctl stop pmemnsd.service
         destroy_all "$SMALL"
         log "density: ndctl loop"
         n=0
@@ -191,25 +216,27 @@ if want speed; then
         policy_requests "$BIG" $NSPEED
         daemon_conf subsection manual
         daemon_restart
-        pm_runs=() nd_runs=() pm_cpu=() nd_cpu=()
+        pm_runs=() nd_runs=() pm_cpu=() nd_cpu=() pm_io=()
         for ((i = 0; i < RUNS; i++)); do
                 log "speed: run $((i + 1)) of $RUNS: pmemnsd Apply"
-                systemctl start pmemnsd.service
                 destroy_all "$BIG"
-                sleep 2 # let the daemon's refresh after the destroy events pass
+                systemctl start pmemnsd.service
+                sleep 2 # settle after the start
                 pid=$(daemon_pid)
                 read -r u0 s0 < <(ticks "$pid")
+                read -r r0 w0 < <(syscalls "$pid")
                 t0=$(now_us)
                 apply
                 t1=$(now_us)
                 read -r u1 s1 < <(ticks "$pid")
+                read -r r1 w1 < <(syscalls "$pid")
+                pm_io+=("$((r1 - r0))/$((w1 - w0))")
                 [ "$(created)" = $NSPEED ] || fail "speed: Apply created $(created) of $NSPEED"
                 pm_runs+=($(((t1 - t0) / 1000)))
                 pm_cpu+=("$((u1 - u0))/$((s1 - s0))")
 
                 log "speed: run $((i + 1)) of $RUNS: ndctl loop (pmemnsd stopped)"
-                systemctl stop pmemnsd.service
-                destroy_all "$BIG"
+                destroy_all "$BIG" # also stops the daemon
                 t0=$(now_us)
                 # in a subshell, so that its cutime/cstime are the loop's ndctl processes
                 cpu=$(ok=$(ndctl_create_requests "$BIG" $NSPEED)
@@ -222,46 +249,60 @@ if want speed; then
                 nd_runs+=($(((t1 - t0) / 1000)))
                 nd_cpu+=("$cpu")
         done
+        # the cost of one look at the nd bus with 32 namespaces: Plan() reads all regions
+        # (manager_refresh()) and plans, creating nothing
+        systemctl start pmemnsd.service
+        sleep 2
+        pl_runs=()
+        pid=$(daemon_pid)
+        read -r u0 s0 < <(ticks "$pid")
+        for ((i = 0; i < 5; i++)); do
+                t0=$(now_us)
+                manager Plan > /dev/null
+                pl_runs+=($((($(now_us) - t0) / 1000)))
+        done
+        read -r u1 s1 < <(ticks "$pid")
+        out speed.plan "${pl_runs[@]}"
+        out speed.plan_cpu "$(((u1 - u0) / 5))/$(((s1 - s0) / 5))"
         out speed.pmemnsd "${pm_runs[@]}"
         out speed.ndctl "${nd_runs[@]}"
         out speed.pmemnsd_cpu "${pm_cpu[@]}" # daemon utime/stime ticks during Apply
         out speed.ndctl_cpu "${nd_cpu[@]}"   # ndctl processes' utime/stime ticks
+        out speed.pmemnsd_io "${pm_io[@]}"   # daemon read/write syscalls during Apply
         out clk_tck "$CLK_TCK"
-        systemctl start pmemnsd.service
 
-        # profile one more Apply under strace: syscall summary, then the files it opens
+        # Profile one more Apply under strace. Attached with -p, every syscall of the
+        # daemon would stop (and the Apply outlive the 3 min watchdog under TCG), so the
+        # daemon is started under strace with --seccomp-bpf: only the traced calls stop.
+        # read(2) is left out (too many); its count comes from /proc/PID/io above.
         if command -v strace > /dev/null; then
-                for what in summary files; do
-                        log "speed: Apply under strace ($what)"
-                        destroy_all "$BIG"
-                        sleep 2
-                        pid=$(daemon_pid)
-                        if [ $what = summary ]; then
-                                strace -c -f -p "$pid" -o /tmp/strace-summary.txt &
-                        else
-                                strace -f -p "$pid" -e trace=openat,open,write -e signal=none \
-                                        -s 200 -o /tmp/strace-files.txt &
-                        fi
-                        spid=$!
-                        sleep 1
-                        t0=$(now_us)
-                        apply
-                        t1=$(now_us)
-                        kill -INT $spid
-                        wait $spid || true
-                        out prof.$what.ms $(((t1 - t0) / 1000))
-                done
-                sed 's/^/PROF summary /' /tmp/strace-summary.txt
-                opens=$(grep -c 'open' /tmp/strace-files.txt || true)
-                out prof.opens "$opens"
-                out prof.opens_sys "$(grep -c 'open[^"]*"/sys' /tmp/strace-files.txt || true)"
-                out prof.writes_sys "$(grep -c '^[0-9]* *write(' /tmp/strace-files.txt || true)"
-                # the most opened paths, namespace and region numbers folded
-                grep -o 'open[a-z]*([^"]*"[^"]*"' /tmp/strace-files.txt | sed 's/.*"\(.*\)"/\1/' |
-                        sed -E 's/namespace[0-9]+\.[0-9]+/namespaceR.N/g; s/(pfn|dax|btt)[0-9]+\.[0-9]+/\1R.N/g; s/region[0-9]+/regionR/g; s/ndbus[0-9]+/ndbusB/g; s/nmem[0-9]+/nmemD/g' |
-                        sort | uniq -c | sort -rn | head -25 | sed 's/^/PROF opens /'
-                grep -o 'open[a-z]*([^"]*"[^"]*"' /tmp/strace-files.txt | sed 's/.*"\(.*\)"/\1/' |
-                        sort | uniq -c | sort -rn | head -10 | sed 's/^/PROF opens-exact /'
+                log "speed: Apply under strace"
+                destroy_all "$BIG"
+                mkdir -p /run/bench
+                rm -f /run/bench/strace.txt
+                cat > /etc/systemd/system/pmemnsd.service.d/zz-bench-strace.conf <<UNIT
+[Service]
+ExecStart=
+ExecStart=$(command -v strace) -f -ttt -T -y --seccomp-bpf -e trace=openat,write,ioctl -o /run/bench/strace.txt $(command -v pmemnsd)
+NotifyAccess=all
+WatchdogSec=0
+SystemCallFilter=
+ReadWritePaths=/run/bench
+UNIT
+                systemctl daemon-reload
+                systemctl start pmemnsd.service
+                sleep 2
+                t0=$(now_us)
+                apply
+                t1=$(now_us)
+                systemctl stop pmemnsd.service
+                rm /etc/systemd/system/pmemnsd.service.d/zz-bench-strace.conf
+                systemctl daemon-reload
+                out prof.strace_ms $(((t1 - t0) / 1000)) "$(created)"
+                # only the Apply's own calls: by the -ttt timestamps
+                awk -v t0="${t0:0:-6}.${t0: -6}" -v t1="${t1:0:-6}.${t1: -6}" \
+                        '$2 + 0 >= t0 && $2 + 0 <= t1' /run/bench/strace.txt > /tmp/apply.strace
+                profile_report /tmp/apply.strace
         fi
 fi
 
@@ -270,7 +311,7 @@ fi
 count_active() {
         local id=${1#region} f
         shopt -s nullglob
-        f=(/dev/pmem"$id" /dev/pmem"$id".* /dev/dax"$id".*)
+        f=(/dev/pme[m]"$id" /dev/pmem"$id".* /dev/dax"$id".*) # [m]: a pattern, for nullglob
         shopt -u nullglob
         echo ${#f[@]}
 }
@@ -279,14 +320,12 @@ if want appear; then
         ap_runs=()
         for ((i = 0; i < RUNS; i++)); do
                 log "appear: run $((i + 1)) of $RUNS"
-                daemon_conf subsection manual
-                daemon_restart
                 destroy_all "$BIG"
                 ndctl disable-region "$BIG" > /dev/null
                 daemon_conf subsection auto
                 daemon_restart # its start-up reconcile sees the region disabled
                 sleep 3
-                [ "$(count_active "$BIG")" = 0 ] || fail "appear: namespaces active before enable"
+                [ "$(count_active "$BIG")" = 0 ] || fail "appear: namespaces active before enable: $(ls /dev)"
                 t0=$(now_us)
                 ndctl enable-region "$BIG" > /dev/null
                 while [ "$(count_active "$BIG")" -lt $NSPEED ]; do
@@ -308,8 +347,8 @@ if want query; then
                 log "query: provisioning $NSPEED namespaces first"
                 policy_requests "$BIG" $NSPEED
                 daemon_conf subsection manual
-                daemon_restart
                 destroy_all "$BIG"
+                daemon_restart
                 apply
         fi
         systemctl start pmemnsd.service
