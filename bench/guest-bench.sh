@@ -356,18 +356,35 @@ if want query; then
         objs=$(busctl --json=short call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager GetManagedObjects | jq '.data[0] | length')
         log "query: $nns namespaces, $objs D-Bus objects"
         out query.objects "$nns $objs"
-        q_bus=() q_nd=()
+        # Each query is a new process, as a user runs it. The floors are what any call of
+        # the same program costs under TCG: busctl asking dbus-daemon for its id, and
+        # ndctl printing its version.
+        q_bus=() q_nd=() q_busfloor=() q_ndfloor=()
+        pid=$(daemon_pid)
+        dticks=0
         for ((i = 0; i < QUERIES; i++)); do
+                read -r u0 s0 < <(ticks "$pid")
                 t0=$(now_us)
                 busctl call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager GetManagedObjects > /dev/null
                 t1=$(now_us)
+                read -r u1 s1 < <(ticks "$pid")
+                dticks=$((dticks + u1 - u0 + s1 - s0))
                 ndctl list -N > /dev/null
                 t2=$(now_us)
+                busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetId > /dev/null
+                t3=$(now_us)
+                ndctl --version > /dev/null
+                t4=$(now_us)
                 q_bus+=($(((t1 - t0) / 1000)))
                 q_nd+=($(((t2 - t1) / 1000)))
+                q_busfloor+=($(((t3 - t2) / 1000)))
+                q_ndfloor+=($(((t4 - t3) / 1000)))
         done
         out query.gmo "${q_bus[@]}"
         out query.ndctl "${q_nd[@]}"
+        out query.busctl_floor "${q_busfloor[@]}"
+        out query.ndctl_floor "${q_ndfloor[@]}"
+        out query.daemon_ticks "$dticks" "$QUERIES"
 fi
 
 # ---- 4. footprint ------------------------------------------------------------------------
@@ -377,6 +394,19 @@ if want footprint; then
         out foot.namespaces "$(ndctl_json -N | jq length)"
         out foot.rss_kb "$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")"
         out foot.hwm_kb "$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")"
+        # the root file system of the guest is an initramfs (tmpfs): mapped libraries count
+        # as RssShmem there, not RssFile; Pss shares them out among their users
+        out foot.rss_split "$(awk '/^(RssAnon|RssShmem|RssFile|Threads)/ {printf "%s %s ", $1, $2}' "/proc/$pid/status")" \
+                "$(awk '/^Pss:/ {print "Pss:", $2}' "/proc/$pid/smaps_rollup")"
+        # the private anonymous mappings one by one (malloc arenas, stacks)
+        awk '/^[0-9a-f]+-[0-9a-f]+ / { split($1, a, "-"); name = NF >= 6 ? $6 : "[anon]"; range = $1 }
+             /^Rss:/ && name ~ /^\[(anon|heap|stack)/ && $2 >= 256 { printf "PROF anon %6d kB %s %s\n", $2, name, range }' \
+                "/proc/$pid/smaps" | sort -k3 -rn | head -8
+        # where the resident pages are: the largest mappings by Rss, summed per file
+        awk '/^[0-9a-f]+-[0-9a-f]+ / { name = NF >= 6 ? $6 : "[anon]" }
+             /^Rss:/ { rss[name] += $2 }
+             END { for (n in rss) if (rss[n] > 0) printf "PROF rss %6d kB %s\n", rss[n], n }' \
+                "/proc/$pid/smaps" | sort -k3 -rn | head -12
         sleep 5 # the refresh timers of the last changes
         read -r u0 s0 < <(ticks "$pid")
         log "footprint: $IDLE idle seconds"
