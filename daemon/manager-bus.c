@@ -292,6 +292,8 @@ static bool namespace_name_is_valid(const char *s) {
 
 static int read_options(sd_bus_message *msg, PlanRequest *req, const char **name,
                         sd_bus_error *error) {
+        static const char *const known[] = { "name", "map", "align", "sector-size" };
+        bool seen[ELEMENTSOF(known)] = {};
         int r;
 
         r = sd_bus_message_enter_container(msg, 'a', "{sv}");
@@ -304,6 +306,14 @@ static int read_options(sd_bus_message *msg, PlanRequest *req, const char **name
                 r = sd_bus_message_read(msg, "s", &key);
                 if (r < 0)
                         return r;
+                /* as in the config files: a key given twice is an error, not "last wins" */
+                for (size_t i = 0; i < ELEMENTSOF(known); i++)
+                        if (streq(key, known[i])) {
+                                if (seen[i])
+                                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                                 "option '%s' given twice", key);
+                                seen[i] = true;
+                        }
                 r = sd_bus_message_peek_type(msg, &type, &contents);
                 if (r < 0)
                         return r;

@@ -538,6 +538,12 @@ int manager_apply(Manager *m, Plan *ret) {
         r = apply_rows(m, &plan, &failed);
 
 finish:
+        if (r >= 0) {
+                /* The regions as this apply saw them, not as they are now: one enabled while
+                 * we worked must still trigger the next reconcile. */
+                free(m->region_signature);
+                m->region_signature = region_signature(regions, n);
+        }
         region_states_free(regions, n);
         if (r < 0) {
                 log_error_errno(r, "Apply failed: %m");
@@ -546,8 +552,6 @@ finish:
                 return r;
         }
         (void) manager_refresh(m);
-        free(m->region_signature);
-        m->region_signature = region_signature(m->regions, m->n_regions);
         set_state(m, failed ? MANAGER_DEGRADED : MANAGER_IDLE);
         manager_bus_emit_applied(m, &plan);
         if (ret)

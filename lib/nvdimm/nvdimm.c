@@ -5,8 +5,11 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <uuid.h>
+
+#include <linux/ndctl.h>
 
 #include <daxctl/libdaxctl.h>
 #include <ndctl/libndctl.h>
@@ -327,6 +330,35 @@ static bool region_dimms_can_label(struct ndctl_region *region) {
         return count == mappings;
 }
 
+/* The start of a DIMM's label area, by the ND_IOCTL_GET_CONFIG_DATA ioctl on /dev/nmemN.
+ * Not through libndctl: a command from ndctl_dimm_cmd_new_cfg_read() never frees its
+ * label-area-sized buffer on unref (ndctl v76 to v81, ndctl_cmd_unref() frees
+ * iter.total_buf only for commands without a source), and we read this on every refresh. */
+static int dimm_read_label_area(struct ndctl_dimm *dimm, void *out, uint32_t len) {
+        uint8_t buf[sizeof(struct nd_cmd_get_config_data_hdr) + 256];
+        struct nd_cmd_get_config_data_hdr *cmd = (struct nd_cmd_get_config_data_hdr *) buf;
+        char path[PATH_MAX];
+        int fd, r;
+
+        if (len > sizeof(buf) - sizeof(*cmd))
+                return -EINVAL;
+        memset(buf, 0, sizeof(buf));
+        cmd->in_offset = 0;
+        cmd->in_length = len;
+        snprintf(path, sizeof(path), "/dev/%s", ndctl_dimm_get_devname(dimm));
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = ioctl(fd, ND_IOCTL_GET_CONFIG_DATA, buf) < 0 ? -errno : 0;
+        close(fd);
+        if (r < 0)
+                return r;
+        if (cmd->status != 0)
+                return -EIO;
+        memcpy(out, cmd->out_buf, len);
+        return 0;
+}
+
 /* Which BTT a sector namespace gets: drivers/nvdimm/namespace_devs.c:btt_claim_class()
  * picks BTT1.1 (a 4K initial offset) when any DIMM has v1.1 labels, BTT2 otherwise. The
  * version is in the label index block: struct nd_namespace_index, major at byte 60 and
@@ -341,19 +373,15 @@ static bool region_labels_v1_2(struct ndctl_region *region) {
                 return false;
 
         ndctl_dimm_foreach_in_region(region, dimm) {
-                struct ndctl_cmd *cmd = ndctl_dimm_read_label_index(dimm);
                 uint8_t buf[64];
 
-                if (!cmd)
-                        continue;
-                if (ndctl_cmd_cfg_read_get_data(cmd, buf, sizeof(buf), 0) == (ssize_t) sizeof(buf) &&
+                if (dimm_read_label_area(dimm, buf, sizeof(buf)) == 0 &&
                     memcmp(buf, "NAMESPACE_INDEX", 15) == 0) {
                         unsigned major = buf[60] | (unsigned) buf[61] << 8;
                         unsigned minor = buf[62] | (unsigned) buf[63] << 8;
                         if (major == 1 && minor == 1)
                                 v1_2 = false;
                 }
-                ndctl_cmd_unref(cmd);
         }
         return v1_2;
 }

@@ -776,6 +776,22 @@ static const char *init_labels_refusal(const RegionState *r) {
         return NULL;
 }
 
+/* The same row for every instance of the policies that draw from this region's selector. */
+static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction action, const char *message) {
+        const Config *cfg = c->in->config;
+
+        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
+                const NamespacePolicy *p = &cfg->policies[pi];
+                if ((ssize_t) p->selector_index != rc->sel_index)
+                        continue;
+                for (unsigned i = 0; i < p->count; i++) {
+                        _cleanup_free_ char *inst = policy_instance_name(p, i);
+                        PlanRow *row = row_add(c, action, inst, rc->r, p->mode, (ssize_t) pi);
+                        row_message(c, row, "%s", message);
+                }
+        }
+}
+
 static void plan_region(Ctx *c, const RegionState *r) {
         const PlanInput *in = c->in;
         const Config *cfg = in->config;
@@ -806,18 +822,21 @@ static void plan_region(Ctx *c, const RegionState *r) {
                 return;
         rp->selector = rc.sel_index;
 
+        /* An administrator disabled it (ndctl disable-region): its namespaces are out of
+         * sight, not gone; nothing is planned until it is enabled again. */
+        if (!r->enabled) {
+                char msg[128];
+                snprintf(msg, sizeof(msg), "%s is disabled; enable it (ndctl enable-region %s) to "
+                         "provision it", r->dev, r->dev);
+                rows_for_all_instances(c, &rc, PLAN_SKIP, msg);
+                return;
+        }
+
         Granularity g = rc.sel->has_granularity ? rc.sel->granularity : cfg->daemon.granularity;
         if (granularity_resolve(&g, in->kernel, &rc.granularity, &why) < 0) {
-                for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                        const NamespacePolicy *p = &cfg->policies[pi];
-                        if ((ssize_t) p->selector_index != rc.sel_index)
-                                continue;
-                        for (unsigned i = 0; i < p->count; i++) {
-                                _cleanup_free_ char *inst = policy_instance_name(p, i);
-                                PlanRow *row = row_add(c, PLAN_SKIP, inst, r, p->mode, (ssize_t) pi);
-                                row_message(c, row, "granularity not usable: %s", strempty(why));
-                        }
-                }
+                char msg[256];
+                snprintf(msg, sizeof(msg), "granularity not usable: %s", strempty(why));
+                rows_for_all_instances(c, &rc, PLAN_SKIP, msg);
                 return;
         }
         rc.align = region_align_for(rc.granularity, MAX(r->ways, 1U));

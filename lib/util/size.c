@@ -89,9 +89,12 @@ char *format_size(char *buf, size_t len, uint64_t bytes) {
                                  units[i].suffix);
                         return buf;
                 }
+        /* truncated, not rounded: 16M - 1 must not read "16.00M" */
         for (size_t i = 0; i < ELEMENTSOF(units); i++)
                 if (bytes >= units[i].factor) {
-                        snprintf(buf, len, "%.2f%c", (double) bytes / (double) units[i].factor,
+                        uint64_t whole = bytes / units[i].factor;
+                        uint64_t hundredths = bytes % units[i].factor * 100 / units[i].factor;
+                        snprintf(buf, len, "%" PRIu64 ".%02" PRIu64 "%c", whole, hundredths,
                                  units[i].suffix);
                         return buf;
                 }

@@ -264,6 +264,26 @@ TEST(interrupted_create_is_finished) {
         region_state_done(&r);
 }
 
+/* A region an administrator disabled: nothing planned, every instance says why. */
+TEST(disabled_region_is_left_alone) {
+        RegionState r = region("region0", BASE, GiB, true);
+        Plan p = {};
+        const PlanRow *x;
+
+        r.enabled = false;
+        CHECK_INT(plan_for("[region nv]\n[namespace f]\nregion = nv\nmode = fsdax\nsize = 32M\ncount = 2\n",
+                           &r, 1, &p), 0);
+        for (size_t i = 0; i < p.n_rows; i++)
+                CHECK(p.rows[i].action != PLAN_CREATE);
+        x = row(&p, "f.1");
+        if (x) {
+                CHECK_INT(x->action, PLAN_SKIP);
+                CHECK_CONTAINS(x->message, "region0 is disabled");
+        }
+        plan_done(&p);
+        region_state_done(&r);
+}
+
 TEST(not_enough_space) {
         RegionState r = region("region0", BASE, GiB, true);
         Plan p = {};

@@ -48,6 +48,8 @@ TEST(format_size_exact_and_fraction) {
         CHECK_STR(FORMAT_SIZE(1000), "1000");
         CHECK_STR(FORMAT_SIZE(0), "0");
         CHECK_STR(FORMAT_SIZE(GiB + 1), "1.00G");
+        CHECK_STR(FORMAT_SIZE(16 * MiB - 1), "15.99M"); /* truncated: never reads as the limit */
+        CHECK_STR(FORMAT_SIZE(16 * MiB + 512 * KiB + 1), "16.50M");
 }
 
 TEST(rounding_helpers) {
