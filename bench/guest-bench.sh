@@ -388,11 +388,20 @@ if want query; then
 fi
 
 # ---- 4. footprint ------------------------------------------------------------------------
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 if want footprint; then
-        systemctl start pmemnsd.service
+        # a daemon that did the provisioning itself: a fresh start, Apply of the 32
+        log "footprint: a new daemon provisions $NSPEED namespaces"
+        policy_requests "$BIG" $NSPEED
+        daemon_conf subsection manual
+        destroy_all "$BIG"
+        daemon_restart
         pid=$(daemon_pid)
+        rss_start=$(rss_kb "$pid")
+        apply
         out foot.namespaces "$(ndctl_json -N | jq length)"
-        out foot.rss_kb "$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")"
+        out foot.rss_kb "$(rss_kb "$pid")"
+        out foot.rss_start_kb "$rss_start"
         out foot.hwm_kb "$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")"
         # the root file system of the guest is an initramfs (tmpfs): mapped libraries count
         # as RssShmem there, not RssFile; Pss shares them out among their users
@@ -414,7 +423,10 @@ if want footprint; then
         read -r u1 s1 < <(ticks "$pid")
         [ "$(daemon_pid)" = "$pid" ] || fail "the daemon restarted during the idle period"
         out foot.idle "$IDLE $((u1 - u0 + s1 - s0)) $((u1 - u0))/$((s1 - s0))"
-        out foot.rss_kb_after "$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")"
+        out foot.rss_kb_idle "$(rss_kb "$pid")"
+        # does memory grow with each look at the nd bus? 20 Plan() calls
+        for ((i = 0; i < 20; i++)); do manager Plan > /dev/null; done
+        out foot.rss_kb_plans "$(rss_kb "$pid")"
 fi
 out kernel "$(uname -r)"
 out finished 1
