@@ -276,12 +276,12 @@ static int failure_add(Manager *m, const PlanRow *row) {
 }
 
 /* Just before acting: has someone else changed the region since the plan? */
-static const char *changed_since_plan(const PlanRow *row) {
+static const char *changed_since_plan(NvCtx *c, const PlanRow *row) {
         RegionState *regions = NULL;
         size_t n = 0;
         const char *why = NULL;
 
-        if (read_state(&regions, &n) < 0)
+        if (nv_read_regions(c, &regions, &n) < 0)
                 return "the nd bus could not be read";
         for (size_t i = 0; i < n; i++) {
                 const RegionState *r = &regions[i];
@@ -394,15 +394,20 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
                 if (row->action != PLAN_CREATE)
                         continue;
 
-                changed = changed_since_plan(row);
-                if (changed) {
-                        row->action = PLAN_CONFLICT;
-                        row_set_message(row, "not created: %s", changed);
-                        log_warning("%s: %s", row->instance, row->message);
-                        continue;
-                }
-
+                /* One fresh libndctl view per row (an admin may act between rows), used both
+                 * to check the plan still holds and to create: each view costs a scan of
+                 * every device on the nd bus. */
                 r = nv_open(&c);
+                if (r >= 0) {
+                        changed = changed_since_plan(c, row);
+                        if (changed) {
+                                nv_close(c);
+                                row->action = PLAN_CONFLICT;
+                                row_set_message(row, "not created: %s", changed);
+                                log_warning("%s: %s", row->instance, row->message);
+                                continue;
+                        }
+                }
                 if (r >= 0 && row->convert_existing) {
                         pending_begin(row->ns_dev);
                         r = nv_create(c, row, &err);
