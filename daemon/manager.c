@@ -393,6 +393,10 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
                                    plan_action_to_string(row->action), strempty(row->message));
                 if (row->action != PLAN_CREATE)
                         continue;
+                /* An apply runs inside one event-loop iteration and may outlast WatchdogSec=
+                 * (many namespaces, slow hardware): tell systemd we are alive. No-op without
+                 * a watchdog. */
+                (void) sd_notify(0, "WATCHDOG=1");
 
                 /* One fresh libndctl view per row (an admin may act between rows), used both
                  * to check the plan still holds and to create: each view costs a scan of
