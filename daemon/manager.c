@@ -275,12 +275,28 @@ static int failure_add(Manager *m, const PlanRow *row) {
         return 0;
 }
 
-/* Just before acting: has someone else changed the region since the plan? */
-static const char *changed_since_plan(NvCtx *c, const PlanRow *row) {
+/* Just before acting: has someone else changed the region since the plan? ext is the
+ * region's namespaces as sysfs shows them now (nv_region_now()). */
+static const char *changed_since_plan(NvCtx *c, const PlanRow *row, const NsExtent *ext, size_t n_ext) {
         RegionState *regions = NULL;
         size_t n = 0;
         const char *why = NULL;
 
+        if (!row->convert_existing) {
+                for (size_t j = 0; j < n_ext && !why; j++) {
+                        const NsExtent *ns = &ext[j];
+                        if (ns->size == 0)
+                                continue; /* the seed */
+                        if (!isempty(ns->name) && streq(ns->name, row->instance))
+                                why = "a namespace of this name appeared since the plan";
+                        else if (ns->start < row->start + row->size && row->start < ns->start + ns->size)
+                                why = "its planned space was taken since the plan";
+                }
+                return why;
+        }
+
+        /* Converting a label-less namespace in place also depends on its claim and its
+         * content: read it fully (c is current for the region). */
         if (nv_read_regions(c, &regions, &n) < 0)
                 return "the nd bus could not be read";
         for (size_t i = 0; i < n; i++) {
@@ -289,23 +305,45 @@ static const char *changed_since_plan(NvCtx *c, const PlanRow *row) {
                         continue;
                 for (size_t j = 0; j < r->n_namespaces && !why; j++) {
                         const NsState *ns = &r->namespaces[j];
-                        if (row->convert_existing) {
-                                if (streq(ns->dev, strempty(row->ns_dev)) &&
-                                    (ns->mode != NS_MODE_RAW || ns->signature ||
-                                     (!isempty(ns->uuid) && !ns->blank)))
-                                        why = "the namespace changed since the plan";
-                                continue;
-                        }
-                        if (!isempty(ns->name) && streq(ns->name, row->instance))
-                                why = "a namespace of this name appeared since the plan";
-                        else if (ns->start < row->start + row->size && row->start < ns->start + ns->size)
-                                why = "its planned space was taken since the plan";
+                        if (streq(ns->dev, strempty(row->ns_dev)) &&
+                            (ns->mode != NS_MODE_RAW || ns->signature || (!isempty(ns->uuid) && !ns->blank)))
+                                why = "the namespace changed since the plan";
                 }
                 region_states_free(regions, n);
                 return why;
         }
         region_states_free(regions, n);
         return "the region is gone";
+}
+
+/* The libndctl view to act on for a row, and the region's namespaces as sysfs shows them
+ * now. One view serves the whole apply while it matches sysfs: libndctl refreshes a
+ * region's devices itself when it enables what it created, and a fresh view costs a scan
+ * of every device on the bus (the bench's Apply profile). When an admin changed the region
+ * meanwhile, or a create failed half-way, the view is opened again. */
+static int view_for_row(NvCtx **c, const PlanRow *row, NsExtent **ret_ext, size_t *ret_n) {
+        bool current = false;
+        int r;
+
+        for (unsigned attempt = 0; attempt < 2; attempt++) {
+                if (!*c) {
+                        r = nv_open(c);
+                        if (r < 0)
+                                return r;
+                }
+                r = nv_region_now(*c, row->region, ret_ext, ret_n, &current);
+                if (r < 0 || current)
+                        return r;
+                if (attempt == 0) {
+                        log_debug("%s changed outside our view of it; reading the nd bus again.",
+                                  row->region);
+                        *ret_ext = mfree(*ret_ext);
+                        *c = nv_close(*c);
+                }
+        }
+        /* a fresh view that still differs: sysfs is changing under us right now; act on
+         * what we have, the create re-checks every step it depends on */
+        return 0;
 }
 
 /* ---- interrupted operations ------------------------------------------------------------
@@ -378,13 +416,15 @@ static void pending_recover(void) {
 
 static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
         unsigned failed = 0;
+        NvCtx *c = NULL;
 
         for (size_t i = 0; i < plan->n_rows; i++) {
                 PlanRow *row = &plan->rows[i];
                 _cleanup_free_ char *err = NULL;
+                _cleanup_free_ NsExtent *ext = NULL;
                 uint64_t predicted = row->start, predicted_usable = row->usable;
                 const char *changed;
-                NvCtx *c = NULL;
+                size_t n_ext = 0;
                 int r;
 
                 if (row->action == PLAN_DRIFT || row->action == PLAN_CONFLICT ||
@@ -398,14 +438,10 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
                  * a watchdog. */
                 (void) sd_notify(0, "WATCHDOG=1");
 
-                /* One fresh libndctl view per row (an admin may act between rows), used both
-                 * to check the plan still holds and to create: each view costs a scan of
-                 * every device on the nd bus. */
-                r = nv_open(&c);
-                if (r >= 0) {
-                        changed = changed_since_plan(c, row);
+                r = view_for_row(&c, row, &ext, &n_ext);
+                if (r == -ENOENT || r >= 0) {
+                        changed = r == -ENOENT ? "the region is gone" : changed_since_plan(c, row, ext, n_ext);
                         if (changed) {
-                                nv_close(c);
                                 row->action = PLAN_CONFLICT;
                                 row_set_message(row, "not created: %s", changed);
                                 log_warning("%s: %s", row->instance, row->message);
@@ -418,8 +454,9 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
                         pending_end(row->ns_dev);
                 } else if (r >= 0)
                         r = nv_create(c, row, &err);
-                nv_close(c);
                 if (r < 0) {
+                        /* what a failed create rolled back, libndctl may not have seen */
+                        c = nv_close(c);
                         row->action = PLAN_FAILED;
                         row_set_message(row, "%s", err ?: strerror(-r));
                         log_error("%s: creating %s %s in %s failed: %s", row->instance,
@@ -435,6 +472,7 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
                                         ? " (differs from the plan)" : "");
                 log_info("%s: %s", row->instance, row->message);
         }
+        nv_close(c);
         *ret_failed = failed;
         return 0;
 }

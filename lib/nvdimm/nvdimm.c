@@ -148,6 +148,139 @@ static struct ndctl_namespace *find_namespace(NvCtx *c, const char *name,
         return NULL;
 }
 
+/* A sysfs attribute of an nd device, without the newline; -errno if it cannot be read. */
+static int nd_attr_read(const char *dev, const char *attr, char *buf, size_t len) {
+        char path[PATH_MAX];
+        ssize_t k;
+        int fd;
+
+        snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/%s", dev, attr);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        k = read(fd, buf, len - 1);
+        if (k < 0) {
+                k = -errno;
+                close(fd);
+                return (int) k;
+        }
+        close(fd);
+        buf[k] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        return 0;
+}
+
+static bool claim_device_cached(struct ndctl_region *region, const char *dev) {
+        struct ndctl_pfn *pfn;
+        struct ndctl_dax *dax;
+        struct ndctl_btt *btt;
+
+        if (startswith(dev, "pfn")) {
+                ndctl_pfn_foreach(region, pfn)
+                        if (streq(ndctl_pfn_get_devname(pfn), dev))
+                                return true;
+        } else if (startswith(dev, "dax")) {
+                ndctl_dax_foreach(region, dax)
+                        if (streq(ndctl_dax_get_devname(dax), dev))
+                                return true;
+        } else if (startswith(dev, "btt")) {
+                ndctl_btt_foreach(region, btt)
+                        if (streq(ndctl_btt_get_devname(btt), dev))
+                                return true;
+        }
+        return false;
+}
+
+int nv_region_now(NvCtx *c, const char *name, NsExtent **ret, size_t *ret_n, bool *ret_current) {
+        struct ndctl_region *region = find_region(c, name);
+        struct ndctl_namespace *ndns;
+        struct ndctl_pfn *pfn;
+        struct ndctl_dax *dax;
+        struct ndctl_btt *btt;
+        NsExtent *ext = NULL;
+        size_t n = 0, n_claims = 0, n_cached = 0;
+        bool current = region != NULL;
+        char path[PATH_MAX];
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        if (strchr(name, '/'))
+                return -EINVAL;
+        snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s", name);
+        d = opendir(path);
+        if (!d)
+                return errno == ENOENT ? -ENOENT : -errno;
+        while ((de = readdir(d))) {
+                char buf[64];
+                NsExtent *e, *ne;
+                bool found = false;
+
+                if (startswith(de->d_name, "pfn") || startswith(de->d_name, "dax") ||
+                    startswith(de->d_name, "btt")) {
+                        if (!strchr(de->d_name, '.'))
+                                continue; /* e.g. "dax_seed" has none; device names do */
+                        n_claims++;
+                        if (current && !claim_device_cached(region, de->d_name))
+                                current = false;
+                        continue;
+                }
+                if (!startswith(de->d_name, "namespace") || !strchr(de->d_name, '.') ||
+                    strlen(de->d_name) >= sizeof(ext->dev))
+                        continue;
+                ne = realloc(ext, sizeof(NsExtent) * (n + 1));
+                if (!ne) {
+                        r = -ENOMEM;
+                        break;
+                }
+                ext = ne;
+                e = &ext[n++];
+                *e = (NsExtent) {};
+                snprintf(e->dev, sizeof(e->dev), "%s", de->d_name);
+                if (nd_attr_read(e->dev, "size", buf, sizeof(buf)) >= 0)
+                        e->size = strtoull(buf, NULL, 0);
+                /* the seed (size 0) has no resource: ENXIO */
+                if (e->size > 0 && nd_attr_read(e->dev, "resource", buf, sizeof(buf)) >= 0)
+                        e->start = strtoull(buf, NULL, 0);
+                (void) nd_attr_read(e->dev, "alt_name", e->name, sizeof(e->name));
+
+                if (current) {
+                        ndctl_namespace_foreach(region, ndns)
+                                if (streq(ndctl_namespace_get_devname(ndns), e->dev)) {
+                                        found = ndctl_namespace_get_size(ndns) == e->size &&
+                                                streq(strempty(ndctl_namespace_get_alt_name(ndns)), e->name);
+                                        break;
+                                }
+                        current = found;
+                }
+        }
+        closedir(d);
+        if (r < 0) {
+                free(ext);
+                return r;
+        }
+        /* and nothing cached that sysfs no longer has */
+        if (current) {
+                ndctl_namespace_foreach(region, ndns)
+                        n_cached++;
+                current = n_cached == n;
+        }
+        if (current) {
+                n_cached = 0;
+                ndctl_pfn_foreach(region, pfn)
+                        n_cached++;
+                ndctl_dax_foreach(region, dax)
+                        n_cached++;
+                ndctl_btt_foreach(region, btt)
+                        n_cached++;
+                current = n_cached == n_claims;
+        }
+        *ret = ext;
+        *ret_n = n;
+        *ret_current = current;
+        return 0;
+}
+
 bool nv_region_align_seen(NvCtx *c) {
         struct ndctl_bus *bus;
         struct ndctl_region *region;
@@ -271,9 +404,11 @@ static int read_namespace(NvCtx *c, struct ndctl_region *region, struct ndctl_na
         if (pfn && n->mode == NS_MODE_FSDAX) {
                 n->map = ndctl_pfn_get_location(pfn) == NDCTL_PFN_LOC_RAM ? NS_MAP_MEM : NS_MAP_DEV;
                 n->align = ndctl_pfn_get_align(pfn);
-                n->usable = ndctl_pfn_is_enabled(pfn) ? ndctl_pfn_get_size(pfn) : 0;
-                if (ndctl_pfn_is_enabled(pfn))
+                /* each *_is_enabled() makes the kernel wait for the bus's probes: ask once */
+                if (ndctl_pfn_is_enabled(pfn)) {
+                        n->usable = ndctl_pfn_get_size(pfn);
                         bdev = ndctl_pfn_get_block_device(pfn);
+                }
         } else if (dax && n->mode == NS_MODE_DEVDAX) {
                 struct daxctl_dev *dev = dax_first_dev(dax);
                 n->map = ndctl_dax_get_location(dax) == NDCTL_PFN_LOC_RAM ? NS_MAP_MEM : NS_MAP_DEV;
@@ -285,9 +420,10 @@ static int read_namespace(NvCtx *c, struct ndctl_region *region, struct ndctl_na
                         n->system_ram = mem && daxctl_memory_is_online(mem) > 0;
                 }
         } else if (btt && n->mode == NS_MODE_SECTOR) {
-                n->usable = ndctl_btt_is_enabled(btt) ? ndctl_btt_get_size(btt) : 0;
-                if (ndctl_btt_is_enabled(btt))
+                if (ndctl_btt_is_enabled(btt)) {
+                        n->usable = ndctl_btt_get_size(btt);
                         bdev = ndctl_btt_get_block_device(btt);
+                }
         } else if (ndctl_namespace_is_enabled(ndns)) {
                 n->usable = n->size;
                 bdev = ndctl_namespace_get_block_device(ndns);
@@ -548,6 +684,8 @@ static int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns
                 if ((r = ndctl_pfn_set_uuid(pfn, uu)) < 0 || (r = ndctl_pfn_set_location(pfn, loc)) < 0 ||
                     (ndctl_pfn_has_align(pfn) && (r = ndctl_pfn_set_align(pfn, align)) < 0))
                         return fail(err, r, "configuring %s for %s", ndctl_pfn_get_devname(pfn), ns);
+                if ((r = fault_point("claim-after-configure")) < 0)
+                        return fail(err, r, "injected fault after configuring the claim of %s", ns);
                 if ((r = ndctl_pfn_set_namespace(pfn, ndns)) < 0)
                         return fail(err, r, "claiming %s by %s", ns, ndctl_pfn_get_devname(pfn));
                 if ((r = fault_point("create-after-claim")) < 0)
@@ -566,6 +704,8 @@ static int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns
                 if ((r = ndctl_dax_set_uuid(dax, uu)) < 0 || (r = ndctl_dax_set_location(dax, loc)) < 0 ||
                     (r = ndctl_dax_set_align(dax, align)) < 0)
                         return fail(err, r, "configuring %s for %s", ndctl_dax_get_devname(dax), ns);
+                if ((r = fault_point("claim-after-configure")) < 0)
+                        return fail(err, r, "injected fault after configuring the claim of %s", ns);
                 if ((r = ndctl_dax_set_namespace(dax, ndns)) < 0)
                         return fail(err, r, "claiming %s by %s", ns, ndctl_dax_get_devname(dax));
                 if ((r = fault_point("create-after-claim")) < 0)
@@ -584,6 +724,8 @@ static int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns
                 if ((r = ndctl_btt_set_uuid(btt, uu)) < 0 ||
                     (r = ndctl_btt_set_sector_size(btt, (unsigned) (row->sector_size ?: 4096))) < 0)
                         return fail(err, r, "configuring %s for %s", ndctl_btt_get_devname(btt), ns);
+                if ((r = fault_point("claim-after-configure")) < 0)
+                        return fail(err, r, "injected fault after configuring the claim of %s", ns);
                 if ((r = ndctl_btt_set_namespace(btt, ndns)) < 0)
                         return fail(err, r, "claiming %s by %s", ns, ndctl_btt_get_devname(btt));
                 if ((r = fault_point("create-after-claim")) < 0)

@@ -18,6 +18,20 @@ NvCtx *nv_close(NvCtx *c);
 
 int nv_read_regions(NvCtx *c, RegionState **ret, size_t *ret_n);
 
+/* One namespace of a region as sysfs shows it at the moment of asking. */
+typedef struct NsExtent {
+        char dev[32];   /* "namespace0.1" */
+        char name[64];  /* alt_name, "" if none (label-less namespaces have none) */
+        uint64_t start, size;
+} NsExtent;
+
+/* The namespaces (seeds included) of one region read from sysfs now, past libndctl's
+ * cache: what the check before each create needs, at the cost of three small reads per
+ * namespace instead of a scan of the bus. *ret_current says whether c's cached view of
+ * the region still matches: the same namespace, pfn, dax and btt devices, and the same
+ * size and name of each namespace. -ENOENT if the region is gone. */
+int nv_region_now(NvCtx *c, const char *region, NsExtent **ret, size_t *ret_n, bool *ret_current);
+
 /* Does some region show the 'align' attribute (5.7's 2522afb86a8c)? */
 bool nv_region_align_seen(NvCtx *c);
 
