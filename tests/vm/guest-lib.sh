@@ -53,6 +53,29 @@ nd_dimms() { ndctl_json -D "$@"; }
 # nd_attr DEVICE ATTRIBUTE: read /sys/bus/nd/devices/DEVICE/ATTRIBUTE
 nd_attr() { local v; read -r v < "/sys/bus/nd/devices/$1/$2" && echo "$v"; }
 
+# the daemon's D-Bus manager, for `busctl call $PMEMNSD_MGR METHOD ...`
+PMEMNSD_MGR="org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager"
+# pmemnsd_apply: call Apply and print its rows as tab-separated values
+pmemnsd_apply() {
+        # shellcheck disable=SC2086 # PMEMNSD_MGR is three words
+        busctl --timeout=600 --json=short call $PMEMNSD_MGR Apply | jq -r '.data[0][] | @tsv'
+}
+# ns_named NAME: the device of the namespace labelled NAME (nothing if none)
+ns_named() { ndctl list -N | jq -r ".[]? | select(.name == \"$1\") | .dev"; }
+# pmemnsd_restart [FAULT]: restart the daemon, with PMEMNSD_FAULT=FAULT (a
+# -Dfault-injection=true build) and Restart=no, or without any fault
+pmemnsd_restart() {
+        local dropin=/run/systemd/system/pmemnsd.service.d
+        mkdir -p "$dropin"
+        if [ -n "${1:-}" ]; then
+                printf '[Service]\nEnvironment=PMEMNSD_FAULT=%s\nRestart=no\n' "$1" > "$dropin/fault.conf"
+        else
+                rm -f "$dropin/fault.conf"
+        fi
+        systemctl daemon-reload
+        systemctl restart pmemnsd.service || fail "pmemnsd did not start (${1:-no fault})"
+}
+
 # qemu_monitor HMP-COMMAND...: run a command in the QEMU monitor on the host (for example
 # object_add/device_add to hot-add an NVDIMM) and print its output; @STATE@ in the command
 # is the host's state directory. Fails when QEMU reports an error or does not answer.

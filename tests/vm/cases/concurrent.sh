@@ -36,7 +36,6 @@ R=$(nd_regions | jq -r '.[0].dev')
 systemctl restart pmemnsd.service
 pid=$(systemctl show -p MainPID --value pmemnsd.service)
 
-ns_named() { ndctl list -N | jq -r ".[]? | select(.name == \"$1\") | .dev"; }
 describe() { ndctl list -N -n "$1" | jq -c '(.[0] // .) | {uuid, name, size, mode}'; }
 on_dbus() {
         busctl --json=short call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager \

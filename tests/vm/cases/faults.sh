@@ -17,26 +17,13 @@ set -euo pipefail
 . /pmemnsd-test/guest-lib.sh
 
 PHASE=${1:-labelled}
-MGR="org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager"
-DROPIN=/run/systemd/system/pmemnsd.service.d
-mkdir -p /etc/pmemnsd/policy.d "$DROPIN"
+mkdir -p /etc/pmemnsd/policy.d
 printf '[daemon]\napply = manual\ngranularity = subsection\n' > /etc/pmemnsd/pmemnsd.conf
 
 POINTS=0 RUNS=0
 declare -A SEEN
 count() { [ -n "${SEEN[$1]:-}" ] || { SEEN[$1]=1; POINTS=$((POINTS + 1)); }; RUNS=$((RUNS + 1)); }
 
-restart() {  # [PMEMNSD_FAULT value]
-        if [ -n "${1:-}" ]; then
-                printf '[Service]\nEnvironment=PMEMNSD_FAULT=%s\nRestart=no\n' "$1" > "$DROPIN/fault.conf"
-        else
-                rm -f "$DROPIN/fault.conf"
-        fi
-        systemctl daemon-reload
-        systemctl restart pmemnsd.service || fail "pmemnsd did not start (${1:-no fault})"
-}
-apply() { busctl --timeout=600 --json=short call $MGR Apply | jq -r '.data[0][] | @tsv'; }
-ns_named() { ndctl list -N | jq -r ".[]? | select(.name == \"$1\") | .dev"; }
 ns_field() { ndctl list -N -n "$1" | jq -r "(.[0] // .).$2"; }
 region_at() {  # physical address -> region device
         local r
@@ -95,15 +82,15 @@ orphans() {
 
 # Apply with a kill point armed: the daemon dies, Apply gets no answer.
 killed_apply() {  # spec
-        restart "$1"
-        apply > /tmp/killed.tsv 2>&1 && fail "Apply survived the fault at $1"
+        pmemnsd_restart "$1"
+        pmemnsd_apply > /tmp/killed.tsv 2>&1 && fail "Apply survived the fault at $1"
         sleep 1
         systemctl is-active -q pmemnsd.service && fail "pmemnsd still running after the fault at $1"
-        restart
+        pmemnsd_restart
 }
 recovered_apply() {  # spec, names that must exist afterwards...
         local spec=$1 n; shift
-        apply > /tmp/apply.tsv || fail "Apply after $spec failed"
+        pmemnsd_apply > /tmp/apply.tsv || fail "Apply after $spec failed"
         grep -qP '^failed\t' /tmp/apply.tsv && fail "Apply after $spec: $(grep -P '^failed' /tmp/apply.tsv)"
         for n in "$@"; do [ -n "$(ns_named "$n")" ] || fail "$n missing after recovery from $spec"; done
         orphans || fail "orphans after $spec"
@@ -112,14 +99,14 @@ recovered_apply() {  # spec, names that must exist afterwards...
 failed_apply() {  # spec
         local before after
         before=$(snapshot)
-        restart "$1"
-        apply > /tmp/apply.tsv || fail "Apply with $1 did not answer"
+        pmemnsd_restart "$1"
+        pmemnsd_apply > /tmp/apply.tsv || fail "Apply with $1 did not answer"
         grep -qP '^failed\t' /tmp/apply.tsv || fail "no failed row with $1: $(cat /tmp/apply.tsv)"
         after=$(snapshot)
         [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") || true; fail "rollback after $1 left changes"; }
         orphans || fail "orphans after the rollback of $1"
         systemctl is-active -q pmemnsd.service || fail "pmemnsd died with $1"
-        restart
+        pmemnsd_restart
 }
 
 if [ "$PHASE" = labelled ]; then
@@ -133,8 +120,8 @@ region = nv
 mode = fsdax
 size = 64M
 CONF
-        restart
-        apply > /dev/null
+        pmemnsd_restart
+        pmemnsd_apply > /dev/null
         keep=$(ns_named keep)
         [ -n "$keep" ] || fail "keep was not created"
         bdev=$(ns_field "$keep" blockdev)
@@ -172,7 +159,8 @@ CONF
         # -- kill at every create step, at the 1st, 2nd and 3rd create of an Apply
         for spec in create-after-align \
                     create-after-uuid@{1,2,3} create-after-size@{1,2,3} \
-                    create-after-claim@{1,2,3} create-after-enable@{1,2,3}; do
+                    claim-after-configure@{1,2,3} create-after-claim@{1,2,3} \
+                    create-after-enable@{1,2,3}; do
                 log "kill at $spec"
                 default_align   # so that the align step happens again
                 killed_apply "$spec"
@@ -182,7 +170,8 @@ CONF
         done
 
         # -- fail at every create step: everything rolled back, region align included
-        for p in create-after-align create-after-uuid create-after-size create-after-claim create-after-enable; do
+        for p in create-after-align create-after-uuid create-after-size claim-after-configure \
+                 create-after-claim create-after-enable; do
                 log "fail at $p"
                 default_align
                 failed_apply "$p@0:fail"
@@ -190,7 +179,7 @@ CONF
                 count "$p:fail"
         done
         default_align
-        apply > /dev/null
+        pmemnsd_apply > /dev/null
         for n in a b c; do [ -n "$(ns_named $n)" ] || fail "$n not created after the fail runs"; done
 
         # -- kill and fail during destroy, one victim per mode: the same namespace (uuid)
@@ -200,11 +189,11 @@ CONF
                         log "kill at $p destroying $victim"
                         dev=$(ns_named $victim)
                         uuid=$(ns_field "$dev" uuid) mode=$(ns_field "$dev" mode)
-                        restart "$p"
+                        pmemnsd_restart "$p"
                         pmemnsctl destroy "$dev" 2>/dev/null && fail "destroy survived the fault at $p"
                         sleep 1
-                        restart
-                        apply > /tmp/apply.tsv || fail "Apply after $p failed"
+                        pmemnsd_restart
+                        pmemnsd_apply > /tmp/apply.tsv || fail "Apply after $p failed"
                         grep -qP "^adopt\t$victim\t" /tmp/apply.tsv ||
                                 fail "$victim not adopted after $p: $(cat /tmp/apply.tsv)"
                         check_eq "$(ns_field "$(ns_named $victim)" uuid)" "$uuid" "uuid of $victim after $p"
@@ -213,13 +202,13 @@ CONF
                         count "$p"
 
                         log "fail at $p destroying $victim"
-                        restart "$p:fail"
+                        pmemnsd_restart "$p:fail"
                         out=$(pmemnsctl destroy "$dev" 2>&1) && fail "destroy survived the failure at $p"
                         echo "$out" | grep -q "injected" || fail "destroy failure does not say why: $out"
                         check_eq "$(ns_field "$(ns_named $victim)" uuid)" "$uuid" "uuid of $victim after failing at $p"
                         check_eq "$(ns_field "$(ns_named $victim)" mode)" "$mode" "mode of $victim after failing at $p"
                         orphans || fail "orphans after failing at $p"
-                        restart
+                        pmemnsd_restart
                         count "$p:fail"
                 done
         done
@@ -234,7 +223,7 @@ else
         mapfile -t LLS < <(nd_regions | jq -r '.[] | select(.provider == "ACPI.NFIT") | .dev' |
                            while read -r r; do [ "$(nd_attr "$r" nstype)" = 5 ] || echo "$r"; done | sort -V)
         [ "${#LLS[@]}" -ge 4 ] || fail "expected 4 label-less NVDIMMs, found ${#LLS[@]}"
-        restart
+        pmemnsd_restart
         i=0
         for spec in labels-after-disable labels-after-dimm labels-after-disable@0:fail labels-after-dimm@0:fail; do
                 LL=${LLS[i]}
@@ -252,11 +241,11 @@ CONF
                 case "$spec" in
                 *:fail)
                         log "fail at $spec on $LL"
-                        restart "$spec"
-                        apply > /tmp/apply.tsv || fail "Apply with $spec did not answer"
+                        pmemnsd_restart "$spec"
+                        pmemnsd_apply > /tmp/apply.tsv || fail "Apply with $spec did not answer"
                         grep -qP "^failed\tl$i\t" /tmp/apply.tsv || fail "l$i did not fail with $spec: $(cat /tmp/apply.tsv)"
                         orphans || fail "orphans after failing at $spec"
-                        restart
+                        pmemnsd_restart
                         ;;
                 *)
                         log "kill at $spec on $LL"
@@ -289,7 +278,7 @@ CONF
         for spec in convert-after-disable create-after-claim convert-after-enable; do
                 log "kill at $spec (label-less conversion)"
                 killed_apply "$spec"
-                apply > /tmp/apply.tsv || fail "Apply after $spec failed"
+                pmemnsd_apply > /tmp/apply.tsv || fail "Apply after $spec failed"
                 grep -qP '^failed\t' /tmp/apply.tsv && fail "Apply after $spec: $(cat /tmp/apply.tsv)"
                 check_eq "$(personality "$LNS")" dax "legacy namespace's claim after recovery from $spec"
                 orphans || fail "orphans after $spec"
@@ -301,16 +290,16 @@ CONF
                 check_eq "$(personality "$LNS")" none "legacy namespace's claim after failing at $spec"
                 count "convert:$spec:fail"
         done
-        apply > /dev/null
+        pmemnsd_apply > /dev/null
         chr=$(ns_field "$LNS" chardev)
         daxio write "/dev/$chr" 4242 || fail "writing the legacy devdax"
         for spec in destroy-after-disable destroy-after-unclaim; do
                 log "kill at $spec (label-less)"
-                restart "$spec"
+                pmemnsd_restart "$spec"
                 pmemnsctl destroy "$LNS" 2>/dev/null && fail "destroy survived the fault at $spec"
                 sleep 1
-                restart
-                apply > /tmp/apply.tsv || fail "Apply after $spec failed"
+                pmemnsd_restart
+                pmemnsd_apply > /tmp/apply.tsv || fail "Apply after $spec failed"
                 grep -qP '^adopt\tlegacy\t' /tmp/apply.tsv || fail "legacy not adopted after $spec: $(cat /tmp/apply.tsv)"
                 orphans || fail "orphans after $spec"
                 daxio verify "/dev/$(ns_field "$LNS" chardev)" 4242 || fail "legacy data after $spec"

@@ -9,9 +9,7 @@ set -euo pipefail
 . /pmemnsd-test/guest-lib.sh
 
 MOMENT=${1:-none}
-MGR="org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager"
-DROPIN=/run/systemd/system/pmemnsd.service.d
-mkdir -p /etc/pmemnsd/policy.d "$DROPIN"
+mkdir -p /etc/pmemnsd/policy.d
 printf '[daemon]\napply = manual\ngranularity = subsection\n' > /etc/pmemnsd/pmemnsd.conf
 cat > /etc/pmemnsd/policy.d/10-keep.conf <<'CONF'
 [region nv]
@@ -38,23 +36,12 @@ mode = fsdax
 size = 40M
 map = mem
 '
-restart() {
-        if [ -n "${1:-}" ]; then
-                printf '[Service]\nEnvironment=PMEMNSD_FAULT=%s\nRestart=no\n' "$1" > "$DROPIN/fault.conf"
-        else
-                rm -f "$DROPIN/fault.conf"
-        fi
-        systemctl daemon-reload
-        systemctl restart pmemnsd.service || fail "pmemnsd did not start"
-}
-apply() { busctl --timeout=600 --json=short call $MGR Apply | jq -r '.data[0][] | @tsv'; }
-ns_named() { ndctl list -N | jq -r ".[]? | select(.name == \"$1\") | .dev"; }
 
 log "boot $PMEMNSD_TEST_BOOT"
 ndctl list -N | jq -c '.[]? | {dev, name, mode, size}'
 if [ "$PMEMNSD_TEST_BOOT" = 1 ]; then
-        restart
-        apply > /dev/null
+        pmemnsd_restart
+        pmemnsd_apply > /dev/null
         keep=$(ns_named keep)
         [ -n "$keep" ] || fail "keep was not created"
         bdev=$(ndctl list -N -n "$keep" | jq -r '(.[0] // .).blockdev')
@@ -66,14 +53,14 @@ if [ "$PMEMNSD_TEST_BOOT" = 1 ]; then
         printf '%s' "$WORK" > /etc/pmemnsd/policy.d/20-work.conf
 else
         printf '%s' "$WORK" > /etc/pmemnsd/policy.d/20-work.conf
-        restart
+        pmemnsd_restart
         # the daemon's view before it changes anything equals the kernel's
         dbus=$(busctl --json=short call org.pmemnsd1 /org/pmemnsd1 org.freedesktop.DBus.ObjectManager \
                         GetManagedObjects | jq -r '.data[0] | keys[] | select(startswith("/org/pmemnsd1/namespace/"))' |
                         sed 's|.*/||; s|_|.|' | sort)
         kernel=$(ndctl list -N | jq -r '.[]?.dev' | sort)
         check_eq "$dbus" "$kernel" "namespaces on D-Bus vs ndctl list after the power cut"
-        apply > /tmp/apply.tsv || fail "Apply after the power cut failed"
+        pmemnsd_apply > /tmp/apply.tsv || fail "Apply after the power cut failed"
         cat /tmp/apply.tsv | cut -f1,2,8
         grep -qP '^failed\t' /tmp/apply.tsv && fail "Apply after the power cut: $(grep -P '^failed' /tmp/apply.tsv)"
         for n in keep a b c; do [ -n "$(ns_named $n)" ] || fail "$n missing after the power cut"; done
@@ -104,14 +91,14 @@ for n in a b c; do
 done
 case "$MOMENT" in
 destroy-*)
-        restart
-        apply > /dev/null
-        restart "$MOMENT:stop"
+        pmemnsd_restart
+        pmemnsd_apply > /dev/null
+        pmemnsd_restart "$MOMENT:stop"
         pmemnsctl destroy "$(ns_named a)" > /dev/null 2>&1 &
         ;;
 *)
-        restart "$MOMENT:stop"
-        busctl --timeout=600 call $MGR Apply > /dev/null 2>&1 &
+        pmemnsd_restart "$MOMENT:stop"
+        busctl --timeout=600 call $PMEMNSD_MGR Apply > /dev/null 2>&1 &
         ;;
 esac
 pid=$(systemctl show -p MainPID --value pmemnsd.service)
