@@ -12,7 +12,7 @@ typedef struct NvCtx NvCtx;
 
 /* A fresh view of the nd bus: libndctl caches what it has read, so the daemon opens a new
  * context for every reconcile instead of trusting a cache that an admin's ndctl may have
- * made stale. */
+ * made stale (within one Apply, nv_region_now() says when the cache still holds). */
 int nv_open(NvCtx **ret);
 NvCtx *nv_close(NvCtx *c);
 
