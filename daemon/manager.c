@@ -325,25 +325,20 @@ static int view_for_row(NvCtx **c, const PlanRow *row, NsExtent **ret_ext, size_
         bool current = false;
         int r;
 
-        for (unsigned attempt = 0; attempt < 2; attempt++) {
-                if (!*c) {
-                        r = nv_open(c);
-                        if (r < 0)
-                                return r;
-                }
-                r = nv_region_now(*c, row->region, ret_ext, ret_n, &current);
-                if (r < 0 || current)
-                        return r;
-                if (attempt == 0) {
-                        log_debug("%s changed outside our view of it; reading the nd bus again.",
-                                  row->region);
-                        *ret_ext = mfree(*ret_ext);
-                        *c = nv_close(*c);
-                }
-        }
-        /* a fresh view that still differs: sysfs is changing under us right now; act on
-         * what we have, the create re-checks every step it depends on */
-        return 0;
+        if (!*c && (r = nv_open(c)) < 0)
+                return r;
+        r = nv_region_now(*c, row->region, ret_ext, ret_n, &current);
+        if (r < 0 || current)
+                return r;
+
+        log_debug("%s changed outside our view of it; reading the nd bus again.", row->region);
+        *ret_ext = mfree(*ret_ext);
+        *c = nv_close(*c);
+        if ((r = nv_open(c)) < 0)
+                return r;
+        /* If even a fresh view differs, sysfs is changing under us right now: act on what
+         * we have; the create re-checks every step it depends on. */
+        return nv_region_now(*c, row->region, ret_ext, ret_n, &current);
 }
 
 /* ---- interrupted operations ------------------------------------------------------------

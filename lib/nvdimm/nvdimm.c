@@ -795,19 +795,11 @@ static void read_back(struct ndctl_namespace *ndns, const Claim *cl, PlanRow *ro
  * same idle seed between two of our writes: the kernel holds no lock across them. Read
  * sysfs, not libndctl's cache. */
 static bool still_ours(struct ndctl_namespace *ndns, const uuid_t uu) {
-        char path[PATH_MAX], buf[64] = "";
+        char buf[64];
         uuid_t now;
-        FILE *f;
 
-        snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/uuid", ndctl_namespace_get_devname(ndns));
-        f = fopen(path, "re");
-        if (!f)
-                return false;
-        if (!fgets(buf, sizeof(buf), f))
-                buf[0] = '\0';
-        fclose(f);
-        buf[strcspn(buf, "\n")] = '\0';
-        return uuid_parse(buf, now) == 0 && uuid_compare(now, uu) == 0;
+        return nd_attr_read(ndctl_namespace_get_devname(ndns), "uuid", buf, sizeof(buf)) >= 0 &&
+               uuid_parse(buf, now) == 0 && uuid_compare(now, uu) == 0;
 }
 
 static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, char **err) {

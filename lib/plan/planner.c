@@ -786,8 +786,11 @@ static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction actio
                         continue;
                 for (unsigned i = 0; i < p->count; i++) {
                         _cleanup_free_ char *inst = policy_instance_name(p, i);
-                        PlanRow *row = row_add(c, action, inst, rc->r, p->mode, (ssize_t) pi);
-                        row_message(c, row, "%s", message);
+                        if (!inst) {
+                                c->error = -ENOMEM;
+                                return;
+                        }
+                        row_message(c, row_add(c, action, inst, rc->r, p->mode, (ssize_t) pi), "%s", message);
                 }
         }
 }
