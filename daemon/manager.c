@@ -14,6 +14,7 @@
 
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
+#include "records.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/size.h"
@@ -160,6 +161,20 @@ const Failure *manager_find_failure(Manager *m, const char *instance, const char
         return NULL;
 }
 
+/* Mark the namespaces whose uuid is a create we recorded and have not finished. */
+static void mark_inflight(RegionState *regions, size_t n) {
+        _cleanup_free_ InflightRecord *recs = NULL;
+        size_t n_recs = 0;
+
+        if (inflight_load(&recs, &n_recs) < 0)
+                return;
+        for (size_t k = 0; k < n_recs; k++)
+                for (size_t i = 0; i < n; i++)
+                        for (size_t j = 0; j < regions[i].n_namespaces; j++)
+                                if (streq(regions[i].namespaces[j].uuid, recs[k].ns_uuid))
+                                        regions[i].namespaces[j].inflight = true;
+}
+
 static int read_state(RegionState **ret, size_t *ret_n) {
         NvCtx *c = NULL;
         int r;
@@ -171,6 +186,7 @@ static int read_state(RegionState **ret, size_t *ret_n) {
         nv_close(c);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the nd bus: %m");
+        mark_inflight(*ret, *ret_n);
         return 0;
 }
 
@@ -232,10 +248,9 @@ int manager_refresh(Manager *m) {
         return 0;
 }
 
+/* From the cached state, which udev events keep fresh: a Plan() costs no bus scan, label
+ * read or blkid probe, so unprivileged callers cannot queue up work ahead of an Apply. */
 int manager_plan(Manager *m, Plan *ret) {
-        int r = manager_refresh(m);
-        if (r < 0)
-                return r;
         return compute_plan(m, m->regions, m->n_regions, ret);
 }
 
@@ -342,74 +357,137 @@ static int view_for_row(NvCtx **c, const PlanRow *row, NsExtent **ret_ext, size_
 }
 
 /* ---- interrupted operations ------------------------------------------------------------
- * Initialising labels disables a whole region; converting or destroying a namespace
- * disables it first. If we die in that window nothing else would enable them again, so a
- * file named after the device in the runtime directory marks it until the step is done.
- * systemd keeps the directory across restarts (RuntimeDirectoryPreserve=yes); a reboot
- * clears it, and the kernel enables everything at boot anyway. (An interrupted labelled
- * create or destroy is recognised by the policy name instead: nv_clean_seeds(),
- * nv_enable_interrupted().) */
+ * Recovery acts only on what records.h says we did: a create recorded in flight (by the
+ * uuids it writes), a device recorded as about to be disabled. Nothing is recognised by
+ * its name, so an admin's namespace, or ours whose driver is missing after a reboot, is
+ * never deleted, re-made or re-enabled. */
 
-static const char *pending_dir(void) {
-        const char *d = getenv("RUNTIME_DIRECTORY"); /* set by RuntimeDirectory= */
-        return !isempty(d) && !strchr(d, ':') ? d : "/run/pmemnsd";
+static void recover_disabled(const char *dev, void *userdata) {
+        NvCtx *c = userdata;
+        int r = nv_recover_device(c, dev);
+
+        if (r < 0)
+                log_error_errno(r, "%s was left disabled by an interrupted operation and cannot be "
+                                "enabled again: %m", dev);
+        else if (r > 0)
+                log_notice("Enabled %s again: an interrupted operation had left it disabled.", dev);
 }
 
-static void pending_begin(const char *dev) {
-        char path[PATH_MAX];
-        int fd;
-
-        if (strchr(dev, '/'))
-                return; /* kernel device names never have one */
-        (void) mkdir(pending_dir(), 0755);
-        snprintf(path, sizeof(path), "%s/disabled.%s", pending_dir(), dev);
-        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                log_warning("Cannot record that %s is about to be disabled (%s): %m; an "
-                            "interruption now would leave it disabled.", dev, path);
-        else
-                close(fd);
-}
-
-static void pending_end(const char *dev) {
-        char path[PATH_MAX];
-
-        snprintf(path, sizeof(path), "%s/disabled.%s", pending_dir(), dev);
-        (void) unlink(path);
-}
-
-static void pending_recover(void) {
-        DIR *d = opendir(pending_dir());
-        struct dirent *de;
+/* Settle every recorded create: what completed or is gone loses its record; a half-made
+ * namespace of this boot is deleted; one a reboot left not active is kept and reported. */
+static void recover_interrupted(void) {
+        _cleanup_free_ InflightRecord *recs = NULL;
+        size_t n = 0;
         NvCtx *c = NULL;
 
-        if (!d)
+        if (nv_open(&c) < 0)
                 return;
-        if (nv_open(&c) < 0) {
-                closedir(d);
+        disabled_foreach(recover_disabled, c);
+        if (inflight_load(&recs, &n) < 0 || n == 0) {
+                nv_close(c);
                 return;
         }
-        while ((de = readdir(d))) {
-                const char *dev;
-                int r;
+        for (size_t i = 0; i < n; i++) {
+                const InflightRecord *rec = &recs[i];
+                _cleanup_free_ char *dev = NULL;
+                bool same_boot = !isempty(rec->boot_id) && streq(rec->boot_id, current_boot_id());
+                NvInflight k = nv_settle_inflight(c, rec->ns_uuid, rec->claim_uuid, rec->mode,
+                                                  same_boot, &dev);
 
-                if (!startswith(de->d_name, "disabled."))
-                        continue;
-                dev = de->d_name + strlen("disabled.");
-                r = nv_recover_device(c, dev);
-                if (r < 0)
-                        log_error_errno(r, "%s was left disabled by an interrupted operation and "
-                                        "cannot be enabled again: %m", dev);
-                else if (r > 0)
-                        log_notice("Enabled %s again: an interrupted operation had left it disabled.",
-                                   dev);
-                pending_end(dev);
+                switch (k) {
+                case NV_INFLIGHT_GONE:
+                        log_notice("Interrupted create of '%s' in %s (uuid %s) rolled back%s%s.",
+                                   rec->instance, rec->region, rec->ns_uuid, dev ? ": " : "", strempty(dev));
+                        inflight_end(rec->ns_uuid);
+                        break;
+                case NV_INFLIGHT_DONE:
+                        inflight_end(rec->ns_uuid);
+                        break;
+                case NV_INFLIGHT_UNCLAIMED:
+                        log_info("%s ('%s') is an interrupted create of ours: named and sized, not "
+                                 "yet claimed; the plan finishes it.", strempty(dev), rec->instance);
+                        break;
+                case NV_INFLIGHT_KEPT:
+                        log_warning("%s ('%s', uuid %s) was being created by pmemnsd before a reboot and "
+                                    "is not active now; it is kept as it is (it may hold data).",
+                                    strempty(dev), rec->instance, rec->ns_uuid);
+                        break;
+                }
+                /* a deletion changes the region under libndctl's cached view */
+                if (k == NV_INFLIGHT_GONE && dev) {
+                        c = nv_close(c);
+                        if (nv_open(&c) < 0)
+                                return;
+                }
         }
         nv_close(c);
-        closedir(d);
 }
 
-static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
+/* Create one row with its uuids recorded first: no kernel object exists that recovery
+ * could not identify. */
+static int create_recorded(NvCtx *c, PlanRow *row, const char *ns_uuid, char **ret_uuid, char **err) {
+        InflightRecord rec = { .mode = row->mode };
+        NvCreateIds ids = {};
+        int r;
+
+        if (row->convert_existing) {
+                /* claiming an existing namespace: label-less (recorded as disabled) or a
+                 * recorded create finished in place (its record stays until then) */
+                uuid_generate(ids.claim);
+                disabled_begin(row->ns_dev);
+                r = nv_create(c, row, &ids, err);
+                disabled_end(row->ns_dev);
+                if (r >= 0 && ns_uuid)
+                        inflight_end(ns_uuid);
+                return r;
+        }
+
+        uuid_generate(ids.ns);
+        uuid_unparse_lower(ids.ns, rec.ns_uuid);
+        if (row->mode != NS_MODE_RAW) {
+                uuid_generate(ids.claim);
+                uuid_unparse_lower(ids.claim, rec.claim_uuid);
+        }
+        snprintf(rec.region, sizeof(rec.region), "%s", row->region);
+        snprintf(rec.instance, sizeof(rec.instance), "%s", row->instance);
+        snprintf(rec.boot_id, sizeof(rec.boot_id), "%s", current_boot_id());
+        r = inflight_begin(&rec);
+        if (r < 0) {
+                free(*err);
+                *err = strdup("cannot record the create in the state directory; nothing done");
+                return r;
+        }
+        r = nv_create(c, row, &ids, err);
+        if (r >= 0) {
+                inflight_end(rec.ns_uuid);
+                if (ret_uuid)
+                        *ret_uuid = strdup(rec.ns_uuid);
+                return r;
+        }
+        /* Rolled back: check on a fresh view that nothing is left before dropping the
+         * record; if something is, the record stays and the next apply settles it. */
+        NvCtx *fresh = NULL;
+        if (nv_open(&fresh) >= 0) {
+                if (nv_settle_inflight(fresh, rec.ns_uuid, rec.claim_uuid, rec.mode, true, NULL) ==
+                    NV_INFLIGHT_GONE)
+                        inflight_end(rec.ns_uuid);
+                nv_close(fresh);
+        }
+        return r;
+}
+
+/* The uuid of a namespace we recorded as an unfinished create, NULL for any other. */
+static const char *inflight_uuid(const RegionState *regions, size_t n, const char *ns_dev) {
+        for (size_t i = 0; ns_dev && i < n; i++)
+                for (size_t j = 0; j < regions[i].n_namespaces; j++)
+                        if (streq(regions[i].namespaces[j].dev, ns_dev))
+                                return regions[i].namespaces[j].inflight ? regions[i].namespaces[j].uuid
+                                                                         : NULL;
+        return NULL;
+}
+
+static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t n_regions,
+                      unsigned *ret_failed) {
         unsigned failed = 0;
         NvCtx *c = NULL;
 
@@ -432,6 +510,10 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
                  * (many namespaces, slow hardware): tell systemd we are alive. No-op without
                  * a watchdog. */
                 (void) sd_notify(0, "WATCHDOG=1");
+                /* the first reconcile runs before READY=1: on a big machine it may take longer
+                 * than TimeoutStartSec=; each create asks for another minute */
+                if (!m->ready)
+                        (void) sd_notify(0, "EXTEND_TIMEOUT_USEC=60000000");
 
                 r = view_for_row(&c, row, &ext, &n_ext);
                 if (r == -ENOENT || r >= 0) {
@@ -443,12 +525,9 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
                                 continue;
                         }
                 }
-                if (r >= 0 && row->convert_existing) {
-                        pending_begin(row->ns_dev);
-                        r = nv_create(c, row, &err);
-                        pending_end(row->ns_dev);
-                } else if (r >= 0)
-                        r = nv_create(c, row, &err);
+                if (r >= 0)
+                        r = create_recorded(c, row, inflight_uuid(regions, n_regions, row->ns_dev), NULL,
+                                            &err);
                 if (r < 0) {
                         /* what a failed create rolled back, libndctl may not have seen */
                         c = nv_close(c);
@@ -472,18 +551,6 @@ static int apply_rows(Manager *m, Plan *plan, unsigned *ret_failed) {
         return 0;
 }
 
-static bool name_is_policy_instance(const char *name, void *userdata) {
-        Manager *m = userdata;
-
-        for (size_t i = 0; i < m->config.n_policies; i++)
-                for (unsigned k = 0; k < m->config.policies[i].count; k++) {
-                        _cleanup_free_ char *inst = policy_instance_name(&m->config.policies[i], k);
-                        if (inst && streq(inst, name))
-                                return true;
-                }
-        return false;
-}
-
 int manager_apply(Manager *m, Plan *ret) {
         RegionState *regions = NULL;
         size_t n = 0;
@@ -496,27 +563,9 @@ int manager_apply(Manager *m, Plan *ret) {
         failures_clear(m);
         (void) manager_probe_kernel(m);
 
-        /* Recovery, only in the first apply after start: what a killed creator left (ours
-         * or, pmem/ndctl#114, an admin's killed ndctl's), what an interrupted destroy or
-         * disable left. Later, a half-configured seed may be an admin's ndctl at work. */
-        if (!m->recovered) {
-                NvCtx *c = NULL;
-                int k;
-
-                m->recovered = true;
-                pending_recover();
-                if (nv_open(&c) >= 0) {
-                        k = nv_clean_seeds(c, name_is_policy_instance, m);
-                        if (k > 0)
-                                log_notice("Reset %d half-configured seed device(s) left by an "
-                                           "interrupted create.", k);
-                        k = nv_enable_interrupted(c, name_is_policy_instance, m);
-                        if (k > 0)
-                                log_notice("Re-enabled %d policy namespace(s) left disabled, "
-                                           "e.g. by an interrupted destroy.", k);
-                        nv_close(c);
-                }
-        }
+        /* What an interrupted create, destroy or disable of ours left: only recorded work
+         * (records.h), so this is safe at every apply, with an admin's ndctl at work too. */
+        recover_interrupted();
 
         r = read_state(&regions, &n);
         if (r < 0)
@@ -533,9 +582,9 @@ int manager_apply(Manager *m, Plan *ret) {
                         continue;
                 r = nv_open(&c);
                 if (r >= 0) {
-                        pending_begin(plan.regions[i].region);
+                        disabled_begin(plan.regions[i].region);
                         r = nv_init_labels(c, plan.regions[i].region, &err);
-                        pending_end(plan.regions[i].region);
+                        disabled_end(plan.regions[i].region);
                 }
                 nv_close(c);
                 if (r < 0) {
@@ -577,7 +626,7 @@ int manager_apply(Manager *m, Plan *ret) {
                 plan_done(&failed_rows);
         }
 
-        r = apply_rows(m, &plan, &failed);
+        r = apply_rows(m, &plan, regions, n, &failed);
 
 finish:
         if (r >= 0) {
@@ -644,6 +693,7 @@ int manager_reload(Manager *m, char **ret_error) {
 }
 
 int manager_create_namespace(Manager *m, const PlanRequest *req, char **ret_ns_dev, char **ret_error) {
+        _cleanup_free_ char *uuid = NULL;
         Plan plan = {};
         PlanInput in;
         NvCtx *c = NULL;
@@ -665,8 +715,12 @@ int manager_create_namespace(Manager *m, const PlanRequest *req, char **ret_ns_d
         }
         r = nv_open(&c);
         if (r >= 0)
-                r = nv_create(c, &plan.rows[0], ret_error);
+                r = create_recorded(c, &plan.rows[0], NULL, &uuid, ret_error);
         nv_close(c);
+        /* DestroyNamespace accepts the foreign namespaces CreateNamespace made: remember */
+        if (r >= 0 && made_add(uuid) < 0)
+                log_warning("Cannot record that %s was made by CreateNamespace; DestroyNamespace will "
+                            "treat it as foreign.", plan.rows[0].ns_dev);
         if (r >= 0) {
                 log_info("Created %s '%s' (%s %s) in %s on request.", plan.rows[0].ns_dev, req->name,
                          FORMAT_SIZE(plan.rows[0].size), ns_mode_to_string(req->mode), req->region);
@@ -679,21 +733,43 @@ int manager_create_namespace(Manager *m, const PlanRequest *req, char **ret_ns_d
 
 int manager_destroy_namespace(Manager *m, const char *ns_dev, char **ret_error) {
         const PlanRow *row;
-        _cleanup_free_ char *instance = NULL;
+        const NsState *ns;
+        _cleanup_free_ char *instance = NULL, *uuid = NULL;
         NvCtx *c = NULL;
         int r;
 
         (void) manager_refresh(m);
+        ns = manager_find_namespace(m, ns_dev, NULL);
+        if (!ns) {
+                if (ret_error && asprintf(ret_error, "no namespace %s", ns_dev) < 0)
+                        *ret_error = NULL;
+                return -ENODEV;
+        }
+        uuid = strdup(ns->uuid);
+        if (!uuid)
+                return -ENOMEM;
         row = manager_namespace_row(m, ns_dev);
         if (row)
                 instance = strdup(row->instance);
+        else if (!made_has(uuid)) {
+                /* the README's promise: foreign namespaces are never destroyed */
+                if (ret_error && asprintf(ret_error, "%s%s%s%s is foreign: no policy manages it and "
+                                          "CreateNamespace did not make it; pmemnsd never destroys it "
+                                          "(ndctl destroy-namespace does)", ns_dev,
+                                          isempty(ns->name) ? "" : " '", strempty(ns->name),
+                                          isempty(ns->name) ? "" : "'") < 0)
+                        *ret_error = NULL;
+                return -EPERM;
+        }
         r = nv_open(&c);
         if (r >= 0) {
-                pending_begin(ns_dev);
+                disabled_begin(ns_dev);
                 r = nv_destroy(c, ns_dev, ret_error);
-                pending_end(ns_dev);
+                disabled_end(ns_dev);
         }
         nv_close(c);
+        if (r >= 0)
+                made_remove(uuid);
         if (r >= 0) {
                 log_info("Destroyed %s on request.", ns_dev);
                 if (instance)

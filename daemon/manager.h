@@ -51,7 +51,6 @@ typedef struct Manager {
 
         ManagerState state;
         bool ready;
-        bool recovered; /* the first apply re-enabled what an interrupted destroy left */
 } Manager;
 
 const char *manager_state_to_string(ManagerState s);

@@ -366,6 +366,38 @@ static bool head_is_zero(const char *blockdev) {
         return zero;
 }
 
+static bool nd_driver_loaded(const char *driver) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "/sys/bus/nd/drivers/%s", driver);
+        return access(path, F_OK) == 0;
+}
+
+/* Why a sized namespace is not active, as far as sysfs tells: a driver missing (a
+ * blacklisted module, load-modules = no), or disabled by someone. The kernel log has the
+ * probe error itself. */
+static char *inactive_reason(struct ndctl_namespace *ndns, struct ndctl_pfn *pfn, struct ndctl_dax *dax,
+                             struct ndctl_btt *btt) {
+        const char *dev = ndctl_namespace_get_devname(ndns);
+        char *s = NULL;
+        int r;
+
+        if (!nd_driver_loaded("nd_pmem"))
+                r = asprintf(&s, "not active: the nd_pmem driver is not loaded, so the kernel could "
+                             "not probe %s", dev);
+        else if (dax && !nd_driver_loaded("dax_pmem"))
+                r = asprintf(&s, "not active: its devdax claim %s has no driver (dax_pmem is not "
+                             "loaded)", ndctl_dax_get_devname(dax));
+        else if (pfn || dax || btt)
+                r = asprintf(&s, "not active: its claim %s did not probe (see the kernel log)",
+                             pfn ? ndctl_pfn_get_devname(pfn) : dax ? ndctl_dax_get_devname(dax)
+                                                              : ndctl_btt_get_devname(btt));
+        else
+                r = asprintf(&s, "not active: %s is disabled or did not probe (see the kernel log; "
+                             "'ndctl enable-namespace %s')", dev, dev);
+        return r < 0 ? NULL : s;
+}
+
 static int ns_cmp(const void *a, const void *b) {
         const NsState *x = a, *y = b;
         return x->start < y->start ? -1 : x->start > y->start;
@@ -445,6 +477,8 @@ static int read_namespace(NvCtx *c, struct ndctl_region *region, struct ndctl_na
         if (labeled && n->mode == NS_MODE_RAW && n->blockdev && !isempty(n->name) &&
             probe_signature(n->blockdev, &n->signature) >= 0 && !n->signature)
                 n->blank = head_is_zero(n->blockdev);
+        if (!n->enabled && n->size > 0 && !(n->inactive = inactive_reason(ndns, pfn, dax, btt)))
+                return -ENOMEM;
         (void) c;
         (void) region;
         return 0;
@@ -666,14 +700,14 @@ static void claim_reset(const char *seed) {
 }
 
 static int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns, const PlanRow *row,
-                       Claim *cl, char **err) {
+                       const uuid_t claim_uuid, Claim *cl, char **err) {
         enum ndctl_pfn_loc loc = row->map == NS_MAP_MEM ? NDCTL_PFN_LOC_RAM : NDCTL_PFN_LOC_PMEM;
         unsigned long align = row->align ?: 2 * MiB;
         const char *ns = ndctl_namespace_get_devname(ndns);
         uuid_t uu;
         int r;
 
-        uuid_generate(uu);
+        uuid_copy(uu, claim_uuid);
         switch (row->mode) {
         case NS_MODE_FSDAX: {
                 struct ndctl_pfn *pfn = ndctl_region_get_pfn_seed(region);
@@ -802,7 +836,8 @@ static bool still_ours(struct ndctl_namespace *ndns, const uuid_t uu) {
                uuid_parse(buf, now) == 0 && uuid_compare(now, uu) == 0;
 }
 
-static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, char **err) {
+static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, const NvCreateIds *ids,
+                           char **err) {
         unsigned long old_align = ndctl_region_get_align(region);
         bool align_changed = false, sized = false;
         struct ndctl_namespace *ndns = NULL;
@@ -824,11 +859,20 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
 
         ndns = idle_namespace(region);
         if (!ndns) {
-                r = fail(err, EAGAIN, "%s has no idle namespace seed", ndctl_region_get_devname(region));
+                struct ndctl_namespace *seed = ndctl_region_get_namespace_seed(region);
+                /* pmemnsd resets only seeds it configured itself (recorded uuids); one left
+                 * configured by someone else (a killed ndctl create-namespace, pmem/ndctl#114,
+                 * or a namespace that does not probe) is theirs to clear */
+                r = fail(err, EAGAIN, "%s has no idle namespace seed: %s is configured but not "
+                         "active (a namespace whose driver is missing, or an interrupted "
+                         "'ndctl create-namespace'; 'ndctl list -Ni -r %s' shows it)",
+                         ndctl_region_get_devname(region),
+                         seed ? ndctl_namespace_get_devname(seed) : "the seed",
+                         ndctl_region_get_devname(region));
                 goto undo;
         }
 
-        uuid_generate(uu);
+        uuid_copy(uu, ids->ns);
         r = ndctl_namespace_set_uuid(ndns, uu);
         if (r < 0) {
                 fail(err, r, "setting the uuid of %s", ndctl_namespace_get_devname(ndns));
@@ -865,7 +909,7 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
         }
         ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(row->mode));
 
-        r = claim_setup(region, ndns, row, &cl, err);
+        r = claim_setup(region, ndns, row, ids->claim, &cl, err);
         if (r < 0)
                 goto undo;
         if ((r = fault_point("create-after-enable")) < 0) {
@@ -905,7 +949,8 @@ undo:
 
 static int zero_info_block(struct ndctl_namespace *ndns, char **err);
 
-static int claim_existing(NvCtx *c, struct ndctl_region *region, PlanRow *row, char **err) {
+static int claim_existing(NvCtx *c, struct ndctl_region *region, PlanRow *row, const NvCreateIds *ids,
+                          char **err) {
         struct ndctl_namespace *ndns = find_namespace(c, strempty(row->ns_dev), NULL);
         Claim cl = {};
         int r;
@@ -924,7 +969,7 @@ static int claim_existing(NvCtx *c, struct ndctl_region *region, PlanRow *row, c
                 fail(err, r, "injected fault after disabling %s", row->ns_dev);
         else {
                 ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(row->mode));
-                r = claim_setup(region, ndns, row, &cl, err);
+                r = claim_setup(region, ndns, row, ids->claim, &cl, err);
         }
         if (r >= 0 && (r = fault_point("convert-after-enable")) < 0)
                 fail(err, r, "injected fault after enabling %s as %s", row->ns_dev,
@@ -948,117 +993,120 @@ static int claim_existing(NvCtx *c, struct ndctl_region *region, PlanRow *row, c
         return 0;
 }
 
-/* What a creator killed half-way leaves behind (pmem/ndctl#114): a size-0 seed namespace
- * that already has a uuid (every later create then fails with EBUSY), and a pfn/dax/btt
- * seed configured for no namespace. Put them back to unconfigured. Returns how many. */
-/* A claim seed configured (uuid set) for no namespace: reset it. Returns 1 if it did. */
-static int reset_unattached_seed(const struct ndctl_namespace *attached, const uuid_t uu,
-                                 const char *dev) {
-        if (attached || uuid_is_null(uu))
-                return 0;
-        claim_reset(dev);
-        return 1;
+/* ---- recovery of recorded creates ---------------------------------------------------- */
+
+static bool uuid_matches(const uuid_t uu, const char *want) {
+        char s[37];
+
+        if (isempty(want) || uuid_is_null(uu))
+                return false;
+        uuid_unparse_lower(uu, s);
+        return streq(s, want);
 }
 
-int nv_clean_seeds(NvCtx *c, bool (*ours)(const char *name, void *userdata), void *userdata) {
+/* Reset claim seeds carrying our claim uuid but attached to no namespace: a claim is only
+ * configuration until it is enabled with a namespace, so this never touches data. */
+static void reset_our_unattached_claims(NvCtx *c, const char *claim_uuid) {
         struct ndctl_bus *bus;
         struct ndctl_region *region;
-        int n = 0;
+        struct ndctl_pfn *pfn;
+        struct ndctl_dax *dax;
+        struct ndctl_btt *btt;
+        uuid_t uu;
 
+        if (isempty(claim_uuid))
+                return;
         ndctl_bus_foreach(c->ndctl, bus)
                 ndctl_region_foreach(bus, region) {
-                        struct ndctl_namespace *ndns, *seed;
-                        struct ndctl_pfn *pfn;
-                        struct ndctl_dax *dax;
-                        struct ndctl_btt *btt;
-                        uuid_t uu;
-
-                        if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
-                                continue;
-
-                        /* One of ours, sized (and maybe claimed) but never enabled: still the
-                         * region's namespace seed, since the kernel advances the seed only
-                         * when a namespace probes. It never held data; delete it so the
-                         * next create starts clean (and so the region has an idle seed). */
-                        seed = ndctl_region_get_namespace_seed(region);
-                        if (seed && ndctl_namespace_get_size(seed) > 0 && !ndctl_namespace_is_active(seed) &&
-                            !isempty(ndctl_namespace_get_alt_name(seed)) &&
-                            ours(ndctl_namespace_get_alt_name(seed), userdata)) {
-                                char claim[64] = "";
-                                pfn = ndctl_namespace_get_pfn(seed);
-                                dax = ndctl_namespace_get_dax(seed);
-                                btt = ndctl_namespace_get_btt(seed);
-                                snprintf(claim, sizeof(claim), "%s",
-                                         pfn ? ndctl_pfn_get_devname(pfn) : dax ? ndctl_dax_get_devname(dax)
-                                                                          : btt ? ndctl_btt_get_devname(btt) : "");
-                                log_debug("%s: deleting the half-made namespace '%s'",
-                                          ndctl_namespace_get_devname(seed), ndctl_namespace_get_alt_name(seed));
-                                ndctl_namespace_disable_invalidate(seed);
-                                claim_reset(claim);
-                                ndctl_namespace_set_enforce_mode(seed, NDCTL_NS_MODE_RAW);
-                                ndctl_namespace_set_alt_name(seed, "");
-                                if (ndctl_namespace_delete(seed) >= 0)
-                                        n++;
-                        }
-
-                        pfn = ndctl_region_get_pfn_seed(region);
-                        dax = ndctl_region_get_dax_seed(region);
-                        btt = ndctl_region_get_btt_seed(region);
-                        ndctl_namespace_foreach(region, ndns) {
-                                if (ndctl_namespace_get_size(ndns) != 0 || ndctl_namespace_is_enabled(ndns))
-                                        continue;
-                                ndctl_namespace_get_uuid(ndns, uu);
-                                if (uuid_is_null(uu))
-                                        continue;
-                                log_debug("%s: clearing a leftover uuid", ndctl_namespace_get_devname(ndns));
-                                (void) sysfs_write_nd(ndctl_namespace_get_devname(ndns), "alt_name", "\n");
-                                (void) sysfs_write_nd(ndctl_namespace_get_devname(ndns), "size", "0\n");
-                                n++;
-                        }
-                        if (pfn) {
+                        ndctl_pfn_foreach(region, pfn) {
                                 ndctl_pfn_get_uuid(pfn, uu);
-                                n += reset_unattached_seed(ndctl_pfn_get_namespace(pfn), uu,
-                                                           ndctl_pfn_get_devname(pfn));
+                                if (!ndctl_pfn_get_namespace(pfn) && uuid_matches(uu, claim_uuid))
+                                        claim_reset(ndctl_pfn_get_devname(pfn));
                         }
-                        if (dax) {
+                        ndctl_dax_foreach(region, dax) {
                                 ndctl_dax_get_uuid(dax, uu);
-                                n += reset_unattached_seed(ndctl_dax_get_namespace(dax), uu,
-                                                           ndctl_dax_get_devname(dax));
+                                if (!ndctl_dax_get_namespace(dax) && uuid_matches(uu, claim_uuid))
+                                        claim_reset(ndctl_dax_get_devname(dax));
                         }
-                        if (btt) {
+                        ndctl_btt_foreach(region, btt) {
                                 ndctl_btt_get_uuid(btt, uu);
-                                n += reset_unattached_seed(ndctl_btt_get_namespace(btt), uu,
-                                                           ndctl_btt_get_devname(btt));
+                                if (!ndctl_btt_get_namespace(btt) && uuid_matches(uu, claim_uuid))
+                                        claim_reset(ndctl_btt_get_devname(btt));
                         }
                 }
-        return n;
 }
 
-int nv_enable_interrupted(NvCtx *c, bool (*ours)(const char *name, void *userdata), void *userdata) {
+static struct ndctl_namespace *find_namespace_by_uuid(NvCtx *c, const char *want) {
         struct ndctl_bus *bus;
         struct ndctl_region *region;
         struct ndctl_namespace *ndns;
-        int n = 0;
+        uuid_t uu;
 
         ndctl_bus_foreach(c->ndctl, bus)
                 ndctl_region_foreach(bus, region) {
-                        struct ndctl_namespace *seed = ndctl_region_get_namespace_seed(region);
-
                         if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
                                 continue;
                         ndctl_namespace_foreach(region, ndns) {
-                                const char *name = ndctl_namespace_get_alt_name(ndns);
-                                if (ndns == seed || ndctl_namespace_get_size(ndns) == 0 ||
-                                    ndctl_namespace_is_active(ndns) || isempty(name) || !ours(name, userdata))
-                                        continue;
-                                /* the kernel finds the pfn/dax/btt info block again on enable */
-                                if (ndctl_namespace_enable(ndns) >= 0) {
-                                        log_debug("%s: re-enabled '%s'", ndctl_namespace_get_devname(ndns), name);
-                                        n++;
-                                }
+                                ndctl_namespace_get_uuid(ndns, uu);
+                                if (uuid_matches(uu, want))
+                                        return ndns;
                         }
                 }
-        return n;
+        return NULL;
+}
+
+NvInflight nv_settle_inflight(NvCtx *c, const char *ns_uuid, const char *claim_uuid, NsMode mode,
+                              bool same_boot, char **ret_ns_dev) {
+        struct ndctl_namespace *ndns = find_namespace_by_uuid(c, ns_uuid);
+        struct ndctl_pfn *pfn;
+        struct ndctl_dax *dax;
+        struct ndctl_btt *btt;
+        const char *dev;
+        char claim[64] = "";
+
+        if (!ndns) {
+                reset_our_unattached_claims(c, claim_uuid);
+                return NV_INFLIGHT_GONE;
+        }
+        dev = ndctl_namespace_get_devname(ndns);
+        if (ret_ns_dev)
+                *ret_ns_dev = strdup(dev);
+        if (ndctl_namespace_get_size(ndns) == 0) {
+                /* killed between the uuid and the size: a seed with our uuid, which would
+                 * make every later create fail with EBUSY (pmem/ndctl#114); writing size 0
+                 * clears the uuid */
+                log_debug("%s: clearing the uuid of an interrupted create", dev);
+                (void) sysfs_write_nd(dev, "alt_name", "\n");
+                (void) sysfs_write_nd(dev, "size", "0\n");
+                reset_our_unattached_claims(c, claim_uuid);
+                return NV_INFLIGHT_GONE;
+        }
+        pfn = ndctl_namespace_get_pfn(ndns);
+        dax = ndctl_namespace_get_dax(ndns);
+        btt = ndctl_namespace_get_btt(ndns);
+        if (ndctl_namespace_is_active(ndns)) {
+                reset_our_unattached_claims(c, claim_uuid);
+                return pfn || dax || btt || mode == NS_MODE_RAW ? NV_INFLIGHT_DONE : NV_INFLIGHT_UNCLAIMED;
+        }
+        if (!same_boot) {
+                /* The kernel probed it at boot and it did not come up: its info block names
+                 * a driver that is missing or failed. It may hold data: report, keep. */
+                return NV_INFLIGHT_KEPT;
+        }
+        /* Sized in this boot and never enabled: it never held data. */
+        snprintf(claim, sizeof(claim), "%s",
+                 pfn ? ndctl_pfn_get_devname(pfn) : dax ? ndctl_dax_get_devname(dax)
+                                                  : btt ? ndctl_btt_get_devname(btt) : "");
+        log_debug("%s: deleting the half-made namespace '%s'", dev,
+                  strempty(ndctl_namespace_get_alt_name(ndns)));
+        ndctl_namespace_disable_invalidate(ndns);
+        claim_reset(claim);
+        ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
+        ndctl_namespace_set_alt_name(ndns, "");
+        if (ndctl_namespace_delete(ndns) < 0)
+                return NV_INFLIGHT_KEPT;
+        reset_our_unattached_claims(c, claim_uuid);
+        return NV_INFLIGHT_GONE;
 }
 
 int nv_recover_device(NvCtx *c, const char *dev) {
@@ -1094,16 +1142,16 @@ int nv_recover_device(NvCtx *c, const char *dev) {
         return r < 0 ? r : 1;
 }
 
-int nv_create(NvCtx *c, PlanRow *row, char **ret_error) {
+int nv_create(NvCtx *c, PlanRow *row, const NvCreateIds *ids, char **ret_error) {
         struct ndctl_region *region = find_region(c, row->region);
 
         if (!region)
                 return fail(ret_error, ENODEV, "region %s is gone", row->region);
         if (row->convert_existing)
-                return claim_existing(c, region, row, ret_error);
+                return claim_existing(c, region, row, ids, ret_error);
         if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
                 return fail(ret_error, EINVAL, "%s is label-less", row->region);
-        return create_labelled(c, region, row, ret_error);
+        return create_labelled(c, region, row, ids, ret_error);
 }
 
 /* ---- labels -------------------------------------------------------------------------------- */

@@ -5,6 +5,8 @@
  * namespaces into planner input, and carries out plan rows. Every call that changes the
  * kernel undoes what it made when a later step fails. */
 
+#include <uuid.h>
+
 #include "kernel.h"
 #include "plan/planner.h"
 
@@ -35,20 +37,34 @@ int nv_region_now(NvCtx *c, const char *region, NsExtent **ret, size_t *ret_n, b
 /* Does some region show the 'align' attribute (5.7's 2522afb86a8c)? */
 bool nv_region_align_seen(NvCtx *c);
 
+/* The uuids a create writes, chosen (and recorded, see daemon/records.h) by the caller
+ * before the first write to the kernel. claim is unused for raw namespaces. */
+typedef struct NvCreateIds {
+        uuid_t ns;
+        uuid_t claim;
+} NvCreateIds;
+
 /* Carry out a PLAN_CREATE row (labelled create or label-less conversion). On success the
  * row's start, size and usable are updated from the kernel and its ns_dev names the new
  * namespace. On failure everything this call made is undone and *ret_error explains. */
-int nv_create(NvCtx *c, PlanRow *row, char **ret_error);
+int nv_create(NvCtx *c, PlanRow *row, const NvCreateIds *ids, char **ret_error);
 
-/* Reset what a creator killed half-way left behind: a seed namespace with a uuid, one of
- * ours (ours() says which names are) sized but never enabled, a pfn/dax/btt seed
- * configured for no namespace. Returns how many were reset. */
-int nv_clean_seeds(NvCtx *c, bool (*ours)(const char *name, void *userdata), void *userdata);
+/* What is left on the bus of one recorded create. */
+typedef enum NvInflight {
+        NV_INFLIGHT_GONE,      /* nothing (never written, rolled back, or reset now) */
+        NV_INFLIGHT_DONE,      /* it completed: an active namespace */
+        NV_INFLIGHT_UNCLAIMED, /* sized, named, enabled raw, never claimed: may be finished */
+        NV_INFLIGHT_KEPT,      /* sized but not active after a reboot: may hold data, kept */
+} NvInflight;
 
-/* Enable again our namespaces that a killed destroy left disabled (not the seed: that is a
- * half-made one, see nv_clean_seeds()); the kernel finds their personality again from
- * the info block, as at boot. Returns how many. */
-int nv_enable_interrupted(NvCtx *c, bool (*ours)(const char *name, void *userdata), void *userdata);
+/* Settle one recorded create, identified by the uuids we wrote (never by name): a claim
+ * seed carrying claim_uuid but attached to nothing is reset; a namespace carrying ns_uuid
+ * is deleted only when it is sized but was never enabled in this boot (same_boot: the
+ * record was written in this boot; after a reboot the kernel probed it, so one that is not
+ * active has an info block whose driver is missing: kept). *ret_ns_dev names the namespace
+ * if one is left. */
+NvInflight nv_settle_inflight(NvCtx *c, const char *ns_uuid, const char *claim_uuid, NsMode mode,
+                              bool same_boot, char **ret_ns_dev);
 
 /* Enable again a region or namespace that an interrupted operation left disabled (a
  * namespace's never-enabled claim is dropped first). 1 if it did, 0 if there was nothing

@@ -25,6 +25,7 @@ void ns_state_done(NsState *n) {
         free(n->signature);
         free(n->blockdev);
         free(n->chardev);
+        free(n->inactive);
 }
 
 void region_state_done(RegionState *r) {
@@ -339,9 +340,52 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t 
 
         acceptable_size(rc, p, in->kernel, &min, &max);
 
-        /* Ours by name but never claimed, and blank: a create that a crash or a power cut
-         * stopped after the label was written. Finish it by claiming it in place. */
-        if (ns->mode == NS_MODE_RAW && p->mode != NS_MODE_RAW && ns->blank && ns->enabled &&
+        /* Sized but not active: a claim driver missing or failing (a blacklisted module,
+         * load-modules = no), or disabled by an admin. Its mode cannot even be read and it
+         * may hold data: report why, change nothing. */
+        if (!ns->enabled) {
+                row = row_add(c, PLAN_SKIP, instance, rc->r, p->mode, pi);
+                if (!row)
+                        return;
+                row_from_policy(row, p);
+                row->size = ns->size;
+                row->start = ns->start;
+                row->ns_dev = strdup(ns->dev);
+                if (!row->ns_dev)
+                        c->error = -ENOMEM;
+                row_message(c, row, "%s %s is %s; left unchanged", ns->dev, instance,
+                            ns->inactive ?: "not active");
+                return;
+        }
+
+        /* Raw where the policy wants a claim. Only a create that pmemnsd recorded, and that
+         * a crash or a power cut stopped after the label was written (still blank), is
+         * finished by claiming it in place; a raw namespace merely named like an instance
+         * may be an admin's with data: a conflict. */
+        if (ns->mode == NS_MODE_RAW && p->mode != NS_MODE_RAW && !(ns->inflight && ns->blank)) {
+                row = row_add(c, PLAN_CONFLICT, instance, rc->r, ns->mode, pi);
+                if (!row)
+                        return;
+                row->size = ns->size;
+                row->usable = ns->usable;
+                row->start = ns->start;
+                row->ns_dev = strdup(ns->dev);
+                if (!row->ns_dev)
+                        c->error = -ENOMEM;
+                if (ns->inflight)
+                        row_message(c, row, "%s is named '%s' and was being created by pmemnsd, but "
+                                    "it is raw and no longer blank (it may hold data); not claimed "
+                                    "as %s, left untouched", ns->dev, instance, ns_mode_to_string(p->mode));
+                else
+                        row_message(c, row, "%s is named '%s' but raw, and pmemnsd has no record of "
+                                    "creating it (it may hold data); not claimed as %s, left "
+                                    "untouched", ns->dev, instance, ns_mode_to_string(p->mode));
+                return;
+        }
+
+        /* A create of ours that a crash or a power cut stopped after the label was written:
+         * finish it by claiming it in place. */
+        if (ns->mode == NS_MODE_RAW && p->mode != NS_MODE_RAW &&
             (!min || ns->size >= min) && (!max || ns->size <= max)) {
                 const char *why = NULL;
                 if (layout_compute_p(layout_params(in, rc->r, p->mode, ns->start, ns->size, p->map,

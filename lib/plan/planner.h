@@ -29,6 +29,9 @@ typedef struct NsState {
         char *blockdev;  /* "pmem0", "pmem0s" or NULL */
         char *chardev;   /* "dax0.0" or NULL */
         bool system_ram; /* its dax device is onlined as System RAM */
+        char *inactive;  /* why a sized namespace is not active (the kernel's side), NULL if active */
+        bool inflight;   /* its uuid is a create pmemnsd recorded and has not finished (a crash
+                          * or power cut stopped it): the only raw namespace it may claim */
 } NsState;
 
 typedef struct RegionState {

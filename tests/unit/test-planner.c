@@ -190,10 +190,10 @@ TEST(adopt_drift_foreign) {
                 CHECK_INT(x->action, PLAN_ADOPT);
                 CHECK_STR(x->ns_dev, "namespace0.0");
         }
-        x = row(&p, "dax.0");
+        x = row(&p, "dax.0"); /* raw and named like an instance: maybe an admin's data */
         if (x) {
-                CHECK_INT(x->action, PLAN_DRIFT);
-                CHECK_CONTAINS(x->message, "mode is raw, policy wants devdax");
+                CHECK_INT(x->action, PLAN_CONFLICT);
+                CHECK_CONTAINS(x->message, "no record of creating it");
         }
         x = row(&p, "");
         if (x) {
@@ -222,19 +222,23 @@ TEST(adopt_drift_foreign) {
         region_state_done(&r);
 }
 
-/* A create cut short after the label was written (crash, power cut): named, sized, raw and
- * blank. It is finished in place; the same namespace holding anything stays drift. */
-TEST(interrupted_create_is_finished) {
+/* Only a create pmemnsd recorded (inflight) and still blank is finished in place; a raw
+ * namespace merely named like an instance may be an admin's with data: conflict. */
+TEST(interrupted_create_is_finished_only_when_recorded) {
+        static const char *policy = "[region nv]\ngranularity = subsection\n"
+                                    "[namespace dax]\nregion = nv\nmode = devdax\nsize = 34M\ncount = 3\n";
         RegionState r = region("region0", BASE, GiB, true);
         Plan p = {};
         const PlanRow *x;
 
         add_ns(&r, ns("namespace0.0", "dax.0", NS_MODE_RAW, BASE, 34 * MiB));
         r.namespaces[0].blank = true;
+        r.namespaces[0].inflight = true;
         add_ns(&r, ns("namespace0.1", "dax.1", NS_MODE_RAW, BASE + 34 * MiB, 34 * MiB));
-        CHECK_INT(plan_for("[region nv]\ngranularity = subsection\n"
-                           "[namespace dax]\nregion = nv\nmode = devdax\nsize = 34M\ncount = 2\n",
-                           &r, 1, &p), 0);
+        r.namespaces[1].blank = true; /* blank (data after 8K) but never recorded */
+        add_ns(&r, ns("namespace0.2", "dax.2", NS_MODE_RAW, BASE + 68 * MiB, 34 * MiB));
+        r.namespaces[2].inflight = true; /* recorded, but no longer blank */
+        CHECK_INT(plan_for(policy, &r, 1, &p), 0);
         x = row(&p, "dax.0");
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
@@ -246,20 +250,58 @@ TEST(interrupted_create_is_finished) {
         }
         x = row(&p, "dax.1");
         if (x) {
-                CHECK_INT(x->action, PLAN_DRIFT);
+                CHECK_INT(x->action, PLAN_CONFLICT);
                 CHECK(!x->convert_existing);
+                CHECK_STR(x->ns_dev, "namespace0.1");
+                CHECK_CONTAINS(x->message, "no record of creating it");
         }
+        x = row(&p, "dax.2");
+        if (x) {
+                CHECK_INT(x->action, PLAN_CONFLICT);
+                CHECK_CONTAINS(x->message, "no longer blank");
+        }
+        for (size_t i = 0; i < p.n_rows; i++) /* nothing else is made in their place */
+                CHECK(!(p.rows[i].action == PLAN_CREATE && !p.rows[i].convert_existing));
         plan_done(&p);
 
-        /* blank but smaller than the policy's size: drift, never resized */
-        r.namespaces[1].blank = true;
+        /* recorded and blank but smaller than the policy's size: drift, never resized */
+        r.namespaces[1].inflight = true;
         r.namespaces[1].size = 30 * MiB;
-        CHECK_INT(plan_for("[region nv]\ngranularity = subsection\n"
-                           "[namespace dax]\nregion = nv\nmode = devdax\nsize = 34M\ncount = 2\n",
-                           &r, 1, &p), 0);
+        CHECK_INT(plan_for(policy, &r, 1, &p), 0);
         x = row(&p, "dax.1");
         if (x)
                 CHECK_INT(x->action, PLAN_DRIFT);
+        plan_done(&p);
+        region_state_done(&r);
+}
+
+/* A managed namespace that did not come up (claim driver missing after a reboot, or an
+ * admin disabled it): reported with the kernel side's reason, never re-made or claimed. */
+TEST(inactive_managed_namespace_is_reported_not_remade) {
+        RegionState r = region("region0", BASE, GiB, true);
+        Plan p = {};
+        const PlanRow *x;
+
+        add_ns(&r, ns("namespace0.0", "db", NS_MODE_RAW, BASE, 256 * MiB));
+        r.namespaces[0].enabled = false;
+        r.namespaces[0].inactive = strdup("not active: the nd_pmem driver is not loaded");
+        r.namespaces[0].inflight = true; /* even a recorded one */
+        r.namespaces[0].blank = true;
+        CHECK_INT(plan_for("[region nv]\n[namespace db]\nregion = nv\nmode = devdax\nsize = 256M\n"
+                           "[namespace log]\nregion = nv\nmode = fsdax\nsize = 130M\n",
+                           &r, 1, &p), 0);
+        x = row(&p, "db");
+        if (x) {
+                CHECK_INT(x->action, PLAN_SKIP);
+                CHECK(!x->convert_existing);
+                CHECK_STR(x->ns_dev, "namespace0.0");
+                CHECK_CONTAINS(x->message, "nd_pmem driver is not loaded");
+        }
+        x = row(&p, "log"); /* the others are still provisioned, around it */
+        if (x) {
+                CHECK_INT(x->action, PLAN_CREATE);
+                CHECK(x->start >= BASE + 256 * MiB);
+        }
         plan_done(&p);
         region_state_done(&r);
 }
