@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -18,7 +21,15 @@
  * of a line be parsed as a line of its own. */
 #define CONF_LINE_MAX INI_MAX_LINE
 
+/* inih copies a section name into a buffer of this size (MAX_SECTION in ini.c),
+ * cutting longer ones short; its prev_name buffer (MAX_NAME) has the same size. */
+#define INI_SECTION_MAX 50
+
 #define COUNT_MAX 1024U
+
+bool conf_diags_full(const ConfDiags *d) {
+        return d->n > CONF_DIAGS_MAX;
+}
 
 int conf_diag_add(ConfDiags *d, const char *file, unsigned line, const char *key,
                   const char *format, ...) {
@@ -27,9 +38,17 @@ int conf_diag_add(ConfDiags *d, const char *file, unsigned line, const char *key
         char *msg;
         int r;
 
-        va_start(ap, format);
-        r = vasprintf(&msg, format, ap);
-        va_end(ap);
+        if (conf_diags_full(d))
+                return 0;
+        if (d->n == CONF_DIAGS_MAX) {
+                /* one more line that says where we stopped, then nothing */
+                key = NULL;
+                r = asprintf(&msg, "too many problems; stopped reading after %u", CONF_DIAGS_MAX);
+        } else {
+                va_start(ap, format);
+                r = vasprintf(&msg, format, ap);
+                va_end(ap);
+        }
         if (r < 0)
                 return -ENOMEM;
 
@@ -133,10 +152,12 @@ typedef struct Parser {
         bool is_main;
         int error; /* first allocation failure */
 
-        /* reader state */
-        FILE *f;
-        const char *text;
+        /* reader state: the text of the whole file, which may hold NUL bytes */
+        const char *text, *text_end;
         unsigned line;
+        /* inih's multi-line rule: after a key, an indented line continues its value */
+        char prev_key[INI_SECTION_MAX];
+        unsigned skip_line; /* a line reported by the reader, which the handler ignores */
 
         /* section state */
         char *section; /* raw header text as inih gives it */
@@ -228,7 +249,8 @@ static void begin_section(Parser *p, const char *header) {
         const char *space, *name;
         size_t other;
 
-        p->section = strdup(header);
+        /* the name inih hands the handler, so that its keys are matched to this section */
+        p->section = strndup(header, INI_SECTION_MAX - 1);
         if (!p->section) {
                 p->error = -ENOMEM;
                 return;
@@ -236,6 +258,12 @@ static void begin_section(Parser *p, const char *header) {
         p->kind = SECTION_BAD;
         p->n_seen = 0;
 
+        if (strlen(header) >= INI_SECTION_MAX) {
+                DIAG(p, p->line, NULL,
+                     "section header [%s] is longer than %d characters, the limit of the INI "
+                     "parser (libinih); use a shorter name", header, INI_SECTION_MAX - 1);
+                return;
+        }
         if (p->is_main) {
                 if (streq(header, "daemon"))
                         p->kind = SECTION_DAEMON;
@@ -341,6 +369,13 @@ static void parse_size_value(Parser *p, const char *key, const char *value, uint
                      p->section);
         else if (r < 0)
                 value_error(p, key, value, "a size in bytes with an optional K, M, G or T suffix");
+}
+
+static void size_too_large(Parser *p, const char *key, const char *value) {
+        DIAG(p, p->line, key,
+             "value '%s' for '%s' in [%s] is larger than any namespace can be (at most %s: "
+             "2^56 bytes, the widest physical address space Linux supports)", value, key,
+             p->section, FORMAT_SIZE(CONF_SIZE_MAX));
 }
 
 static void handle_daemon_key(Parser *p, const char *key, const char *value) {
@@ -463,6 +498,8 @@ static void handle_namespace_key(Parser *p, const char *key, const char *value) 
                                             "region, or rest");
                         else if (n->size == 0)
                                 value_error(p, key, value, "a size greater than zero");
+                        else if (n->size > CONF_SIZE_MAX)
+                                size_too_large(p, key, value);
                 }
         } else if (streq(key, "usable-size")) {
                 n->size_kind = SIZE_USABLE;
@@ -473,6 +510,8 @@ static void handle_namespace_key(Parser *p, const char *key, const char *value) 
                 else if (r < 0 || n->size == 0)
                         value_error(p, key, value,
                                     "a size greater than zero with K, M, G or T (e.g. 18M)");
+                else if (n->size > CONF_SIZE_MAX)
+                        size_too_large(p, key, value);
         } else if (streq(key, "count")) {
                 r = parse_u64(value, &u);
                 if (r < 0 || u < 1 || u > COUNT_MAX) {
@@ -529,6 +568,10 @@ static int ini_handler_cb(void *userdata, const char *section, const char *key, 
 
         if (p->error < 0)
                 return 0;
+        if (p->line == p->skip_line)
+                return 1; /* a continuation line, reported by the reader */
+        /* inih's prev_name: the next indented line continues this key */
+        snprintf(p->prev_key, sizeof(p->prev_key), "%s", key);
 
         if (!p->section || !streq(p->section, section)) {
                 if (p->section)
@@ -661,14 +704,34 @@ static void finish_section(Parser *p) {
         p->n_seen = 0;
 }
 
-/* inih calls the handler only for keys, so a section without keys would go unseen; the
- * reader notes each header as it passes, using the same rule as inih (a '[' after
- * optional white space, the name up to the first ']'). */
-static void note_section_header(Parser *p, const char *line) {
-        const char *s = line + strspn(line, " \t"), *e;
-        _cleanup_free_ char *name = NULL;
+/* inih's isspace()-based skip of leading white space. */
+static const char *ini_lskip(const char *s) {
+        while (*s && isspace((unsigned char) *s))
+                s++;
+        return s;
+}
 
-        if (*s != '[' || !(e = strchr(s, ']')))
+/* inih's find_chars_or_comment() with its default inline comment prefix ';'. */
+static const char *ini_find_chars_or_comment(const char *s, const char *chars) {
+        bool was_space = false;
+
+        while (*s && !strchr(chars, *s) && !(was_space && *s == ';')) {
+                was_space = isspace((unsigned char) *s);
+                s++;
+        }
+        return s;
+}
+
+/* inih calls the handler only for keys, so a section without keys would go unseen; the
+ * reader notes each header as it passes, using the same rule as inih: s is the line after
+ * its leading white space, a '[' and the name up to the first ']' (a ';' after white space
+ * before it makes the line a syntax error, which inih reports). */
+static void note_section_header(Parser *p, const char *s) {
+        _cleanup_free_ char *name = NULL;
+        const char *e;
+
+        e = ini_find_chars_or_comment(s + 1, "]");
+        if (*e != ']')
                 return;
         name = strndup(s + 1, (size_t) (e - s - 1));
         if (!name) {
@@ -677,48 +740,64 @@ static void note_section_header(Parser *p, const char *line) {
         }
         if (p->section)
                 finish_section(p);
+        p->prev_key[0] = '\0';
         begin_section(p, name);
 }
 
+/* inih's reader: one line into buf (size bytes). inih itself would take the tail of an
+ * over-long line as a line of its own, and fgets() would hide whatever follows a NUL byte
+ * (the rest of a long line, or a key after a '#'): both are refused here, with the line
+ * number. A line that inih will read as the continuation of the previous key's value (its
+ * multi-line rule: white space first, after a key in the same section) is refused too:
+ * pmemnsd's values fit on one line, and an indented section header would silently not
+ * start a section. */
 static char *reader_cb(char *buf, int size, void *userdata) {
         Parser *p = userdata;
-        size_t len;
+        const char *line = p->text, *nl, *s;
+        size_t n, len;
 
-        if (p->f) {
-                if (!fgets(buf, size, p->f))
-                        return NULL;
-        } else {
-                const char *nl;
-                size_t n;
-
-                if (!p->text || !*p->text)
-                        return NULL;
-                nl = strchr(p->text, '\n');
-                n = nl ? (size_t) (nl - p->text + 1) : strlen(p->text);
-                if (n > (size_t) size - 1)
-                        n = (size_t) size - 1;
-                memcpy(buf, p->text, n);
-                buf[n] = '\0';
-                p->text += n;
-        }
+        if (p->error < 0 || p->text >= p->text_end || conf_diags_full(p->diags))
+                return NULL;
+        nl = memchr(line, '\n', (size_t) (p->text_end - line));
+        n = nl ? (size_t) (nl - line) + 1 : (size_t) (p->text_end - line);
+        len = nl ? n - 1 : n; /* without the newline */
+        p->text += n;
         p->line++;
+        buf[0] = '\0';
 
-        len = strlen(buf);
-        if (len != (size_t) size - 1 || buf[len - 1] == '\n')
-                note_section_header(p, buf);
-        if (len == (size_t) size - 1 && buf[len - 1] != '\n') {
-                /* Over-long line: swallow the rest so it is not parsed as a line. */
-                if (p->f) {
-                        int c;
-                        while ((c = fgetc(p->f)) != EOF && c != '\n')
-                                ;
-                } else {
-                        const char *nl = strchr(p->text, '\n');
-                        p->text = nl ? nl + 1 : p->text + strlen(p->text);
-                }
-                DIAG(p, p->line, NULL, "line is longer than %d characters", size - 2);
-                buf[0] = '\0';
+        if (memchr(line, '\0', n)) {
+                DIAG(p, p->line, NULL, "line contains a NUL byte; configuration files must be text");
+                return buf;
         }
+        if (len > (size_t) size - 2) {
+                DIAG(p, p->line, NULL, "line is longer than %d characters", size - 2);
+                return buf;
+        }
+        memcpy(buf, line, n);
+        buf[n] = '\0';
+
+        s = buf;
+        if (p->line == 1 && startswith(s, "\xEF\xBB\xBF")) /* a UTF-8 BOM, as inih */
+                s += 3;
+        s = ini_lskip(s);
+        if (*s == '\0' || *s == ';' || *s == '#')
+                return buf;
+        if (p->prev_key[0] && s > buf) {
+                p->skip_line = p->line;
+                if (*s == '[')
+                        DIAG(p, p->line, NULL,
+                             "indented section header: a line that starts with white space after "
+                             "a key continues that key's value ('%s'), it does not start a "
+                             "section; remove the leading white space", p->prev_key);
+                else
+                        DIAG(p, p->line, NULL,
+                             "a line that starts with white space after a key continues that "
+                             "key's value ('%s'), and values must fit on one line; remove the "
+                             "leading white space", p->prev_key);
+                return buf;
+        }
+        if (*s == '[')
+                note_section_header(p, s);
         return buf;
 }
 
@@ -740,24 +819,156 @@ static int parse_one(Parser *p) {
         return 0;
 }
 
-static int parse_file(Config *c, ConfDiags *diags, const char *path, bool is_main) {
-        Parser p = { .config = c, .diags = diags, .file = path, .is_main = is_main };
+static const char *file_type_name(mode_t m) {
+        if (S_ISDIR(m))
+                return "a directory";
+        if (S_ISFIFO(m))
+                return "a FIFO";
+        if (S_ISCHR(m))
+                return "a character device";
+        if (S_ISBLK(m))
+                return "a block device";
+        if (S_ISSOCK(m))
+                return "a socket";
+        return "not a regular file";
+}
+
+/* A policy decides what root does to persistent memory (which space is carved, what is
+ * onlined as system RAM), so one that another user can change gives that user root's say
+ * over the NVDIMMs. Like sshd's StrictModes, such a file or directory is refused: it must
+ * be owned by root (or by the user running pmemnsd, for --check on one's own tree) and not
+ * writable by its group or by others. Returns 1 when a problem was added. */
+static int check_owner_and_mode(ConfDiags *diags, const char *path, const struct stat *st,
+                                const char *what) {
+        int r = 0;
+
+        if (st->st_uid != 0 && st->st_uid != geteuid())
+                r = conf_diag_add(diags, path, 0, NULL,
+                                  "%s is owned by uid %u, not by root; a configuration that "
+                                  "another user can change is refused (chown root)",
+                                  what, (unsigned) st->st_uid);
+        else if (st->st_mode & (S_IWGRP | S_IWOTH))
+                r = conf_diag_add(diags, path, 0, NULL,
+                                  "%s is writable by %s (mode %04o); a configuration that another "
+                                  "user can change is refused (chmod go-w)", what,
+                                  st->st_mode & S_IWOTH ? "everyone" : "its group",
+                                  (unsigned) (st->st_mode & 07777));
+        else
+                return 0;
+        return r < 0 ? r : 1;
+}
+
+static int check_dir(ConfDiags *diags, const char *dir) {
+        struct stat st;
+
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+                return 0; /* missing: nothing is read from it */
+        return check_owner_and_mode(diags, dir, &st, "the directory");
+}
+
+#define FILE_DIAG(diags, path, ...)                                                       \
+        (conf_diag_add((diags), (path), 0, NULL, __VA_ARGS__) < 0 ? -ENOMEM : 0)
+
+/* Read a whole configuration file. It is opened with O_PATH and checked before it is
+ * opened for reading, so that a FIFO (which would block), a device node (which may act
+ * on open, or never end, like /dev/zero) or a directory is reported without being read.
+ * Returns 0 with *ret NULL when a problem was reported. */
+static int read_conf_file(ConfDiags *diags, const char *path, char **ret, size_t *ret_len) {
+        _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st, st2;
+        size_t len = 0, alloc;
+        char proc[64];
         int r;
 
-        p.f = fopen(path, "re");
-        if (!p.f) {
-                r = -errno;
-                if (conf_diag_add(diags, path, 0, NULL, "cannot read file: %s", strerror(-r)) < 0)
-                        return -ENOMEM;
-                return 0;
+        *ret = NULL;
+        *ret_len = 0;
+        pfd = open(path, O_PATH | O_CLOEXEC);
+        if (pfd < 0 || fstat(pfd, &st) < 0)
+                return FILE_DIAG(diags, path, "cannot read file: %s", strerror(errno));
+        if (!S_ISREG(st.st_mode)) {
+                char target[256];
+                ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+                if (n > 0)
+                        target[n] = '\0';
+                return FILE_DIAG(diags, path,
+                                 "%s%s%s is %s; configuration files must be regular files",
+                                 n > 0 ? "the symbolic link to '" : "the file",
+                                 n > 0 ? target : "", n > 0 ? "'" : "",
+                                 file_type_name(st.st_mode));
         }
-        r = parse_one(&p);
-        fclose(p.f);
-        return r;
+        r = check_owner_and_mode(diags, path, &st, "the file");
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if ((uint64_t) st.st_size > CONF_FILE_SIZE_MAX)
+                return FILE_DIAG(diags, path,
+                                 "the file is %" PRIu64 " bytes, larger than the %s configuration "
+                                 "files may be", (uint64_t) st.st_size,
+                                 FORMAT_SIZE(CONF_FILE_SIZE_MAX));
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0 && errno == ENOENT) /* no /proc: by name, checked below */
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0 || fstat(fd, &st2) < 0)
+                return FILE_DIAG(diags, path, "cannot read file: %s", strerror(errno));
+        if (st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
+                return FILE_DIAG(diags, path, "the file was replaced while it was being opened");
+
+        /* st_size is only a hint (files in /proc show 0): read up to one byte past the limit */
+        alloc = MAX((size_t) st.st_size + 1, (size_t) 4096);
+        alloc = MIN(alloc, (size_t) CONF_FILE_SIZE_MAX + 1);
+        buf = malloc(alloc);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k;
+
+                if (len == alloc) {
+                        char *n;
+
+                        if (alloc > CONF_FILE_SIZE_MAX)
+                                return FILE_DIAG(diags, path,
+                                                 "the file is larger than the %s configuration "
+                                                 "files may be", FORMAT_SIZE(CONF_FILE_SIZE_MAX));
+                        alloc = MIN(alloc * 2, (size_t) CONF_FILE_SIZE_MAX + 1);
+                        n = realloc(buf, alloc);
+                        if (!n)
+                                return -ENOMEM;
+                        buf = n;
+                }
+                k = read(fd, buf + len, alloc - len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return FILE_DIAG(diags, path, "cannot read file: %s", strerror(errno));
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+static int parse_file(Config *c, ConfDiags *diags, const char *path, bool is_main) {
+        Parser p = { .config = c, .diags = diags, .file = path, .is_main = is_main };
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        r = read_conf_file(diags, path, &text, &len);
+        if (r < 0 || !text)
+                return r;
+        p.text = text;
+        p.text_end = text + len;
+        return parse_one(&p);
 }
 
 static int parse_text(Config *c, ConfDiags *diags, const char *name, const char *text, bool is_main) {
-        Parser p = { .config = c, .diags = diags, .file = name, .is_main = is_main, .text = text };
+        Parser p = { .config = c, .diags = diags, .file = name, .is_main = is_main, .text = text,
+                     .text_end = text ? text + strlen(text) : NULL };
         return parse_one(&p);
 }
 
@@ -920,9 +1131,27 @@ int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags) {
         config_begin(&c);
 
         if (paths->main_file && access(paths->main_file, F_OK) == 0) {
-                r = add_file(&c, paths->main_file);
+                _cleanup_free_ char *dir = strdup(paths->main_file);
+                char *slash = dir ? strrchr(dir, '/') : NULL;
+
+                if (!dir) {
+                        config_done(&c);
+                        return -ENOMEM;
+                }
+                if (slash)
+                        *(slash == dir ? slash + 1 : slash) = '\0';
+                r = check_dir(diags, slash ? dir : ".");
+                if (r >= 0)
+                        r = add_file(&c, paths->main_file);
                 if (r >= 0)
                         r = parse_file(&c, diags, paths->main_file, true);
+                if (r < 0) {
+                        config_done(&c);
+                        return r;
+                }
+        }
+        for (size_t i = 0; paths->policy_dirs && paths->policy_dirs[i]; i++) {
+                r = check_dir(diags, paths->policy_dirs[i]);
                 if (r < 0) {
                         config_done(&c);
                         return r;
@@ -934,7 +1163,7 @@ int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags) {
                 config_done(&c);
                 return r;
         }
-        for (size_t i = 0; i < n_files; i++) {
+        for (size_t i = 0; i < n_files && !conf_diags_full(diags); i++) {
                 r = add_file(&c, files[i]);
                 if (r >= 0)
                         r = parse_file(&c, diags, files[i], false);

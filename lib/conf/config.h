@@ -20,6 +20,17 @@ typedef struct ConfDiags {
         size_t n;
 } ConfDiags;
 
+/* Limits on what a configuration may cost to read. A file larger than CONF_FILE_SIZE_MAX is
+ * refused unread; after CONF_DIAGS_MAX problems one last "too many problems" item is added,
+ * further ones are dropped and the reader stops. */
+#define CONF_FILE_SIZE_MAX (UINT64_C(1) << 20)
+#define CONF_DIAGS_MAX 100U
+
+/* No namespace can be larger: the widest physical address any architecture Linux runs on
+ * has is 56 bits (riscv64 Sv57; x86_64 and arm64 have 52). size and usable-size above it
+ * are configuration errors, so sizes never come near 2^64 in the planner's arithmetic. */
+#define CONF_SIZE_MAX (UINT64_C(1) << 56)
+
 typedef struct RegionSelector {
         char *name;
         char *file;
@@ -91,10 +102,19 @@ void config_done(Config *c);
 void conf_diags_done(ConfDiags *d);
 int conf_diag_add(ConfDiags *d, const char *file, unsigned line, const char *key,
                   const char *format, ...) __attribute__((format(printf, 5, 6)));
+/* The CONF_DIAGS_MAX limit was reached: further problems are no longer recorded. */
+bool conf_diags_full(const ConfDiags *d);
 
 /* Read pmemnsd.conf and every surviving policy file. Returns 0 when the configuration is
  * usable, 1 when problems were found (all of them are in *diags and *ret is left
- * empty), negative errno on I/O or allocation failure. */
+ * empty), negative errno on I/O or allocation failure.
+ *
+ * Every file must be a regular file (a FIFO, device node or directory named *.conf is a
+ * problem, reported without reading from it) of at most CONF_FILE_SIZE_MAX bytes, owned
+ * by root or by the effective uid and not writable by group or others; the same holds for
+ * each existing policy directory and for the directory of pmemnsd.conf. A NUL byte, an
+ * over-long line and an indented line that the INI parser would take as the continuation
+ * of the previous value are problems reported with their file and line. */
 int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags);
 
 /* Parse configuration text, for tests and fuzzing. policy_files: "name" -> text pairs. */

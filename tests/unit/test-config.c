@@ -316,3 +316,302 @@ TEST(granularity_against_kernel) {
         conf_diags_done(&d);
         config_done(&c);
 }
+
+/* ---- the file reader: what config_load() does with real files ------------------------- */
+
+static void put_file(const char *dir, const char *name, const void *data, size_t len, mode_t mode) {
+        char p[512];
+        int fd;
+
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        CHECK(fd >= 0);
+        if (fd < 0)
+                return;
+        CHECK(write(fd, data, len) == (ssize_t) len);
+        CHECK_INT(fchmod(fd, mode), 0); /* whatever the umask */
+        close(fd);
+}
+
+static char *make_tmpdir(void) {
+        char tmpl[] = "/tmp/pmemnsd-test-XXXXXX";
+        char *d = mkdtemp(tmpl);
+        CHECK(d != NULL);
+        return d ? strdup(d) : NULL;
+}
+
+static void remove_tree(char *dir) {
+        char cmd[600];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        CHECK_INT(system(cmd), 0);
+        free(dir);
+}
+
+static int load_dir(const char *dir, Config *c, ConfDiags *d) {
+        const char *dirs[] = { dir, NULL };
+        ConfPaths paths = { .main_file = NULL, .policy_dirs = dirs };
+        int r;
+
+        /* a FIFO or /dev/zero used to hang here: fail instead */
+        alarm(20);
+        r = config_load(&paths, c, d);
+        alarm(0);
+        for (size_t i = 0; i < d->n; i++)
+                printf("#   diag: %s:%u: %s\n", d->items[i].file, d->items[i].line, d->items[i].message);
+        return r;
+}
+
+/* the diagnostic about `name` in `dir`, NULL if none */
+static const ConfDiag *diag_for(const ConfDiags *d, const char *dir, const char *name) {
+        char p[512];
+
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        for (size_t i = 0; i < d->n; i++)
+                if (streq(d->items[i].file, p))
+                        return &d->items[i];
+        printf("#   no diagnostic for %s\n", p);
+        return NULL;
+}
+
+static const char *const small_policy = "[region r]\n[namespace n]\nregion = r\nmode = raw\nsize = 1G\n";
+
+TEST(file_not_regular) {
+        char *dir = make_tmpdir(), p[512];
+        const ConfDiag *g;
+        Config c = {};
+        ConfDiags d = {};
+
+        if (!dir)
+                return;
+        put_file(dir, "10-good.conf", small_policy, strlen(small_policy), 0644);
+        snprintf(p, sizeof(p), "%s/50-fifo.conf", dir);
+        CHECK_INT(mkfifo(p, 0644), 0);
+        snprintf(p, sizeof(p), "%s/60-zero.conf", dir);
+        CHECK_INT(symlink("/dev/zero", p), 0);
+        snprintf(p, sizeof(p), "%s/61-random.conf", dir);
+        CHECK_INT(symlink("/dev/urandom", p), 0);
+        snprintf(p, sizeof(p), "%s/70-dir.conf", dir);
+        CHECK_INT(mkdir(p, 0755), 0);
+
+        CHECK_INT(load_dir(dir, &c, &d), 1);
+        CHECK_INT(d.n, 4);
+        if ((g = diag_for(&d, dir, "50-fifo.conf"))) {
+                CHECK_INT(g->line, 0);
+                CHECK_CONTAINS(g->message, "is a FIFO; configuration files must be regular files");
+        }
+        if ((g = diag_for(&d, dir, "60-zero.conf")))
+                CHECK_CONTAINS(g->message, "symbolic link to '/dev/zero' is a character device");
+        if ((g = diag_for(&d, dir, "61-random.conf")))
+                CHECK_CONTAINS(g->message, "'/dev/urandom' is a character device");
+        if ((g = diag_for(&d, dir, "70-dir.conf")))
+                CHECK_CONTAINS(g->message, "is a directory");
+        CHECK_INT(c.n_policies, 0);
+        conf_diags_done(&d);
+        config_done(&c);
+        remove_tree(dir);
+}
+
+TEST(file_nul_byte) {
+        /* a NUL hides the rest of its line from a string reader: a key behind a comment,
+         * and the tail of an over-long line that would be read as a line of its own */
+        static const char hidden[] = "[region r]\n#\0match.dev = none\nmatch.type = pmem\n";
+        char *dir = make_tmpdir(), big[600];
+        const ConfDiag *g;
+        Config c = {};
+        ConfDiags d = {};
+
+        if (!dir)
+                return;
+        put_file(dir, "50-hidden.conf", hidden, sizeof(hidden) - 1, 0644);
+        CHECK_INT(load_dir(dir, &c, &d), 1);
+        CHECK_INT(d.n, 1);
+        if ((g = diag_for(&d, dir, "50-hidden.conf"))) {
+                CHECK_INT(g->line, 2);
+                CHECK_CONTAINS(g->message, "NUL byte");
+        }
+        conf_diags_done(&d);
+        config_done(&c);
+
+        /* "match.dev = a" NUL, 400 x and "\nmatch.type = disk" the reader must not see */
+        size_t n = 0;
+        n += (size_t) snprintf(big + n, sizeof(big) - n, "[region r]\nmatch.dev = a");
+        big[n++] = '\0';
+        memset(big + n, 'x', 400);
+        n += 400;
+        memcpy(big + n, "match.type = blk\nmatch.provider = e820\n", 39);
+        n += 39;
+        put_file(dir, "50-hidden.conf", big, n, 0644);
+        CHECK_INT(load_dir(dir, &c, &d), 1);
+        CHECK_INT(d.n, 1);
+        if ((g = diag_for(&d, dir, "50-hidden.conf"))) {
+                CHECK_INT(g->line, 2);
+                CHECK_CONTAINS(g->message, "NUL byte");
+        }
+        conf_diags_done(&d);
+        config_done(&c);
+        remove_tree(dir);
+}
+
+TEST(file_crlf_bom_and_limits) {
+        static const char crlf[] = "\xEF\xBB\xBF[region r]\r\nmatch.dev = region1\r\n\r\n"
+                                   "[namespace n]\r\nregion = r\r\nmode = raw\r\nsize = 1G\r\n";
+        char *dir = make_tmpdir();
+        const ConfDiag *g;
+        Config c = {};
+        ConfDiags d = {};
+        char *huge;
+
+        if (!dir)
+                return;
+        put_file(dir, "50-crlf.conf", crlf, sizeof(crlf) - 1, 0644);
+        CHECK_INT(load_dir(dir, &c, &d), 0);
+        CHECK_INT(c.n_selectors, 1);
+        if (c.n_selectors == 1)
+                CHECK_STR(c.selectors[0].match_dev, "region1");
+        CHECK_INT(c.n_policies, 1);
+        config_done(&c);
+
+        /* one byte more than the limit, all comment lines: refused unread */
+        huge = malloc(CONF_FILE_SIZE_MAX + 1);
+        CHECK(huge != NULL);
+        if (huge) {
+                for (size_t i = 0; i < CONF_FILE_SIZE_MAX + 1; i++)
+                        huge[i] = i % 64 == 63 ? '\n' : '#';
+                put_file(dir, "60-huge.conf", huge, CONF_FILE_SIZE_MAX + 1, 0644);
+                CHECK_INT(load_dir(dir, &c, &d), 1);
+                CHECK_INT(d.n, 1);
+                if ((g = diag_for(&d, dir, "60-huge.conf")))
+                        CHECK_CONTAINS(g->message, "larger than the 1M configuration files may be");
+                conf_diags_done(&d);
+                config_done(&c);
+                /* exactly the limit is fine */
+                put_file(dir, "60-huge.conf", huge, CONF_FILE_SIZE_MAX, 0644);
+                CHECK_INT(load_dir(dir, &c, &d), 0);
+                config_done(&c);
+                free(huge);
+        }
+        remove_tree(dir);
+}
+
+TEST(file_and_dir_writable_by_others) {
+        char *dir = make_tmpdir();
+        const ConfDiag *g;
+        Config c = {};
+        ConfDiags d = {};
+
+        if (!dir)
+                return;
+        put_file(dir, "50-a.conf", small_policy, strlen(small_policy), 0664);
+        CHECK_INT(load_dir(dir, &c, &d), 1);
+        CHECK_INT(d.n, 1);
+        if ((g = diag_for(&d, dir, "50-a.conf")))
+                CHECK_CONTAINS(g->message, "writable by its group (mode 0664)");
+        conf_diags_done(&d);
+
+        put_file(dir, "50-a.conf", small_policy, strlen(small_policy), 0646);
+        CHECK_INT(load_dir(dir, &c, &d), 1);
+        if (d.n == 1)
+                CHECK_CONTAINS(d.items[0].message, "writable by everyone (mode 0646)");
+        conf_diags_done(&d);
+
+        put_file(dir, "50-a.conf", small_policy, strlen(small_policy), 0644);
+        CHECK_INT(chmod(dir, 0777), 0);
+        CHECK_INT(load_dir(dir, &c, &d), 1);
+        CHECK_INT(d.n, 1);
+        if (d.n == 1) {
+                CHECK_STR(d.items[0].file, dir);
+                CHECK_CONTAINS(d.items[0].message, "the directory is writable by everyone");
+        }
+        conf_diags_done(&d);
+        CHECK_INT(chmod(dir, 0700), 0);
+
+        if (geteuid() == 0) {
+                char p[512];
+                snprintf(p, sizeof(p), "%s/50-a.conf", dir);
+                CHECK_INT(chown(p, 4321, 4321), 0);
+                CHECK_INT(load_dir(dir, &c, &d), 1);
+                if (d.n == 1)
+                        CHECK_CONTAINS(d.items[0].message, "owned by uid 4321, not by root");
+                conf_diags_done(&d);
+        } else
+                printf("#   not root: the check of another uid's file is not run\n");
+
+        config_done(&c);
+        remove_tree(dir);
+}
+
+TEST(indented_lines_follow_inih) {
+        Config c = {};
+        ConfDiags d = {};
+
+        /* libinih (INI_ALLOW_MULTILINE, Debian's build): after a key, a line that starts with
+         * white space continues that key's value, even a '[...]' line, and even after blank
+         * and comment lines; only a section header ends it. */
+        expect_error("[region r]\nmatch.dev = x\n  [region s]\nmatch.type = pmem\n", 3, NULL,
+                     "indented section header");
+        expect_error("[region r]\nmatch.dev = x\n\n# c\n\t[region s]\n", 5, NULL,
+                     "continues that key's value ('match.dev')");
+        expect_error("[region r]\nmatch.dev = x\n   match.type = pmem\n", 3, NULL,
+                     "values must fit on one line");
+
+        /* with no key before it in the section, an indented line is a line of its own */
+        CHECK_INT(load(NULL, "  [region r]\n  match.dev = x\n[region s]\n\t[region t]\nmatch.type = blk\n",
+                       &c, &d), 0);
+        CHECK_INT(c.n_selectors, 3);
+        if (c.n_selectors == 3) {
+                CHECK_STR(c.selectors[0].name, "r");
+                CHECK_STR(c.selectors[0].match_dev, "x");
+                CHECK_STR(c.selectors[1].name, "s");
+                CHECK(c.selectors[1].match_type == NULL);
+                CHECK_STR(c.selectors[2].name, "t");
+                CHECK_STR(c.selectors[2].match_type, "blk");
+        }
+        config_done(&c);
+        conf_diags_done(&d);
+}
+
+TEST(header_longer_than_inih_keeps) {
+        /* inih cuts section names at 49 characters */
+        expect_error("[region r]\n[namespace abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz]\n"
+                     "region = r\nmode = raw\nsize = 1G\n", 2, NULL, "longer than 49 characters");
+}
+
+TEST(sizes_that_cannot_exist) {
+        const char *hdr = "[region r]\n[namespace n]\nregion = r\nmode = fsdax\n";
+        char buf[512];
+        Config c = {};
+        ConfDiags d = {};
+
+#define WITH(extra) (snprintf(buf, sizeof(buf), "%s%s", hdr, extra), buf)
+        expect_error(WITH("size = 18446744073709551615\n"), 5, "size", "larger than any namespace");
+        expect_error(WITH("usable-size = 18162948012094319695\n"), 5, "usable-size",
+                     "larger than any namespace");
+        expect_error(WITH("usable-size = 65537T\n"), 5, "usable-size", "at most 65536T");
+        CHECK_INT(load(NULL, WITH("usable-size = 65536T\n"), &c, &d), 0);
+        config_done(&c);
+#undef WITH
+}
+
+TEST(diagnostics_are_capped) {
+        size_t len = 32 + 16 * 1000;
+        char *text = malloc(len), *s = text;
+        Config c = {};
+        ConfDiags d = {};
+
+        CHECK(text != NULL);
+        if (!text)
+                return;
+        s += sprintf(s, "[region r]\n");
+        for (unsigned i = 0; i < 1000; i++)
+                s += sprintf(s, "bogus%u = 1\n", i);
+        CHECK_INT(load(NULL, text, &c, &d), 1);
+        CHECK_INT(d.n, CONF_DIAGS_MAX + 1);
+        if (d.n == CONF_DIAGS_MAX + 1) {
+                CHECK_INT(d.items[CONF_DIAGS_MAX - 1].line, CONF_DIAGS_MAX + 1);
+                CHECK_CONTAINS(d.items[CONF_DIAGS_MAX].message, "too many problems");
+        }
+        CHECK(conf_diags_full(&d));
+        conf_diags_done(&d);
+        free(text);
+}
