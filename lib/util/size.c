@@ -101,3 +101,24 @@ char *format_size(char *buf, size_t len, uint64_t bytes) {
         snprintf(buf, len, "%" PRIu64, bytes);
         return buf;
 }
+
+bool add_u64_checked(uint64_t a, uint64_t b, uint64_t *ret) {
+        uint64_t r;
+
+        if (__builtin_add_overflow(a, b, &r))
+                return false;
+        *ret = r;
+        return true;
+}
+
+bool round_up_u64_checked(uint64_t v, uint64_t align, uint64_t *ret) {
+        uint64_t q, r;
+
+        if (align == 0)
+                return false;
+        q = v / align + (v % align != 0);
+        if (__builtin_mul_overflow(q, align, &r))
+                return false;
+        *ret = r;
+        return true;
+}

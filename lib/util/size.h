@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,3 +18,9 @@ int parse_u64(const char *s, uint64_t *ret);
 char *format_size(char *buf, size_t len, uint64_t bytes);
 #define FORMAT_SIZE_MAX 32
 #define FORMAT_SIZE(b) format_size((char[FORMAT_SIZE_MAX]){}, FORMAT_SIZE_MAX, (b))
+
+/* Overflow-checked arithmetic for sizes and addresses: false (and *ret untouched) when the
+ * exact result does not fit in 64 bits. round_up_u64() in macro.h wraps instead: use these
+ * wherever an operand can come from a user. align must be > 0. */
+bool add_u64_checked(uint64_t a, uint64_t b, uint64_t *ret);
+bool round_up_u64_checked(uint64_t v, uint64_t align, uint64_t *ret);

@@ -61,3 +61,45 @@ TEST(rounding_helpers) {
         CHECK(!is_pow2_u64(6 * MiB));
         CHECK(!is_pow2_u64(0));
 }
+
+TEST(rounding_near_2_64) {
+        uint64_t v = 77;
+
+        /* the macro.h helper wraps: what the planner used to do with usable-size near 2^64 */
+        CHECK_U64(round_up_u64(UINT64_MAX, 16 * MiB), 0);
+
+        CHECK(round_up_u64_checked(130 * MiB, 16 * MiB, &v));
+        CHECK_U64(v, 144 * MiB);
+        CHECK(round_up_u64_checked(0, 2 * MiB, &v));
+        CHECK_U64(v, 0);
+        CHECK(round_up_u64_checked(UINT64_MAX - 2 * MiB + 1, 2 * MiB, &v));
+        CHECK_U64(v, UINT64_MAX - 2 * MiB + 1);
+        v = 77;
+        CHECK(!round_up_u64_checked(UINT64_MAX - 2 * MiB + 2, 2 * MiB, &v));
+        CHECK(!round_up_u64_checked(UINT64_MAX, 16 * MiB, &v));
+        CHECK(!round_up_u64_checked(5, 0, &v));
+        CHECK_U64(v, 77); /* untouched on failure */
+        CHECK(round_up_u64_checked(UINT64_MAX, 3, &v)); /* 2^64 - 1 is a multiple of 3 */
+        CHECK_U64(v, UINT64_MAX);
+
+        v = 77;
+        CHECK(add_u64_checked(UINT64_MAX - 1, 1, &v));
+        CHECK_U64(v, UINT64_MAX);
+        CHECK(!add_u64_checked(UINT64_MAX, 1, &v));
+        CHECK(!add_u64_checked(UINT64_MAX / 2 + 1, UINT64_MAX / 2 + 1, &v));
+        CHECK_U64(v, UINT64_MAX);
+}
+
+TEST(parse_size_largest) {
+        uint64_t v = 0;
+
+        /* parse_size accepts what fits in 64 bits; config.c refuses sizes above 2^56 */
+        CHECK_INT(parse_size("18446744073709551615", &v), 0);
+        CHECK_U64(v, UINT64_MAX);
+        CHECK_INT(parse_size("0xffffffffffffffff", &v), 0);
+        CHECK_U64(v, UINT64_MAX);
+        CHECK_INT(parse_size("0x10000000000000000", &v), -ERANGE);
+        CHECK_INT(parse_size("16777215T", &v), 0);
+        CHECK_U64(v, 16777215 * TiB);
+        CHECK_INT(parse_size("16777216T", &v), -ERANGE);
+}
