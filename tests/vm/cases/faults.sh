@@ -77,6 +77,9 @@ orphans() {
         if compgen -G "/run/pmemnsd/disabled.*" > /dev/null; then
                 echo "leftover records: $(ls /run/pmemnsd)"; bad=1
         fi
+        if compgen -G "/var/lib/pmemnsd/inflight/*" > /dev/null; then
+                echo "leftover create records: $(ls /var/lib/pmemnsd/inflight)"; bad=1
+        fi
         return $bad
 }
 
