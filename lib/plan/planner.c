@@ -475,7 +475,10 @@ static int place(Ctx *c, RegionCtx *rc, const PlanRow *proto, uint64_t size, uin
  * metadata. */
 static uint64_t minimal_raw_for_usable(Ctx *c, RegionCtx *rc, const PlanRow *proto, uint64_t start,
                                        uint64_t from, uint64_t to, uint64_t want) {
-        uint64_t page = c->in->kernel->page_size;
+        uint64_t page = MAX(c->in->kernel->page_size, UINT64_C(4096));
+        /* at most 4096 layouts, whatever the granularity (it may be 1T or more) */
+        if ((to - from) / page > 4096)
+                page = round_up_u64((to - from) / 4096, page);
         for (uint64_t s = from; s < to; s += page) {
                 Layout l;
                 if (layout_compute_p(layout_params(c->in, rc->r, proto->mode, start, s,
@@ -492,7 +495,8 @@ static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t
                         const char *instance, uint64_t rest_size) {
         const PlanInput *in = c->in;
         const RegionState *r = rc->r;
-        uint64_t requested = 0, size = 0, off = 0, largest;
+        uint64_t requested = 0, size = 0, off = 0, largest, estimate;
+        bool too_large = false;
         const char *why = NULL;
         Layout l = {};
         PlanRow *row;
@@ -507,7 +511,7 @@ static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t
         switch (p->size_kind) {
         case SIZE_BYTES:
                 requested = p->size;
-                size = round_up_u64(p->size, rc->align);
+                too_large = !round_up_u64_checked(p->size, rc->align, &size);
                 break;
         case SIZE_PERCENT:
                 requested = percent_of(r->size, p->percent);
@@ -520,12 +524,22 @@ static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t
         case SIZE_USABLE:
                 /* Start from the usable size plus the fsdax/devdax memmap estimate, then
                  * step up one granularity unit until the kernel's layout offers enough. */
-                size = round_up_u64(p->size + (p->map == NS_MAP_DEV ? p->size / 64 : 0), rc->align);
-                if (mode_is_claimed(p->mode) && size < ND_CLAIM_MIN_SIZE)
-                        size = round_up_u64(ND_CLAIM_MIN_SIZE, rc->align);
+                too_large = !add_u64_checked(p->size, p->map == NS_MAP_DEV ? p->size / 64 : 0,
+                                             &estimate) ||
+                            !round_up_u64_checked(MAX(estimate, mode_is_claimed(p->mode) ?
+                                                                        ND_CLAIM_MIN_SIZE : 0),
+                                                  rc->align, &size);
                 break;
         }
 
+        if (too_large) {
+                /* config.c refuses such sizes; a Config from elsewhere must not wrap either */
+                row->action = PLAN_SKIP;
+                row_message(c, row, "%s %s cannot fit in %s (%s): the raw size it needs is "
+                            "beyond 2^64 bytes", p->size_kind == SIZE_USABLE ? "usable-size" : "size",
+                            FORMAT_SIZE(p->size), r->dev, FORMAT_SIZE(r->size));
+                return;
+        }
         if (size == 0) {
                 row->action = PLAN_SKIP;
                 if (p->size_kind == SIZE_REST)
@@ -548,7 +562,8 @@ static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t
                 k = place(c, rc, row, size, &off, &l, &why);
                 if (k == -ENOSPC)
                         break;
-                if (p->size_kind == SIZE_USABLE && (k < 0 || l.usable < p->size) && tries < 4096) {
+                if (p->size_kind == SIZE_USABLE && (k < 0 || l.usable < p->size) && tries < 4096 &&
+                    size + rc->align > size && size + rc->align <= r->size) {
                         size += rc->align;
                         continue;
                 }
@@ -561,10 +576,12 @@ static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t
                  * boundary when the free space allows. */
                 uint64_t b = in->kernel->memory_block_size;
                 for (unsigned i = 0; i < 4; i++) {
-                        uint64_t end = r->start + off + size;
-                        uint64_t want = round_up_u64(end, b) - (r->start + off);
+                        uint64_t end = r->start + off + size, want;
                         uint64_t off2;
                         Layout l2;
+                        if (!round_up_u64_checked(end, b, &want))
+                                break;
+                        want -= r->start + off;
                         if (want == size)
                                 break;
                         if (place(c, rc, row, want, &off2, &l2, &why) < 0)
@@ -590,6 +607,15 @@ static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t
                 row->start = r->start + off;
                 row_message(c, row, "the kernel would refuse %s at %#" PRIx64 ": %s",
                             FORMAT_SIZE(size), r->start + off, strempty(why));
+                return;
+        }
+        if (p->size_kind == SIZE_USABLE && l.usable < p->size) {
+                /* never a create below the usable size asked for */
+                row->action = PLAN_SKIP;
+                row->usable = l.usable;
+                row_message(c, row, "does not fit: the largest size tried in %s, %s raw, offers "
+                            "%s usable, less than the %s asked for", r->dev, FORMAT_SIZE(size),
+                            FORMAT_SIZE(l.usable), FORMAT_SIZE(p->size));
                 return;
         }
 

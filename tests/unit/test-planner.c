@@ -559,3 +559,97 @@ TEST(selector_matching_two_regions) {
         region_state_done(&rs[0]);
         region_state_done(&rs[1]);
 }
+
+/* Plan one policy whose size the test sets past what config.c accepts, as a Config built
+ * by other means could: the planner must neither wrap nor create below the request. */
+static void plan_huge(const char *mode_and_map, SizeKind kind, uint64_t size, const RegionState *r,
+                      Plan *p) {
+        char text[256];
+        Config c = {};
+        ConfDiags d = {};
+        KernelInfo k = kernel_61();
+
+        snprintf(text, sizeof(text), "[region r]\n[namespace big]\nregion = r\n%s\n%s = 1G\n",
+                 mode_and_map, kind == SIZE_USABLE ? "usable-size" : "size");
+        const char *files[] = { "50-test.conf", text, NULL };
+        CHECK_INT(config_load_strings(NULL, files, &c, &d), 0);
+        conf_diags_done(&d);
+        if (c.n_policies != 1)
+                return;
+        c.policies[0].size = size;
+        PlanInput in = { .config = &c, .kernel = &k, .regions = r, .n_regions = 1 };
+        CHECK_INT(plan_compute(&in, p), 0);
+        for (size_t i = 0; i < p->n_rows; i++) {
+                const PlanRow *x = &p->rows[i];
+                printf("#   %s %s size=%" PRIu64 " usable=%" PRIu64 " (asked %" PRIu64 "): %s\n",
+                       plan_action_to_string(x->action), x->instance, x->size, x->usable, size,
+                       x->message);
+                if (x->action == PLAN_CREATE) {
+                        CHECK(kind != SIZE_USABLE || x->usable >= size);
+                        CHECK(x->size >= (kind == SIZE_BYTES ? size : x->usable));
+                }
+        }
+        config_done(&c);
+}
+
+TEST(usable_size_near_2_64) {
+        static const uint64_t sizes[] = {
+                UINT64_C(18162948012094319695), /* wrapped to "9G raw, 9070M usable" */
+                UINT64_MAX, UINT64_MAX - 64 * MiB, UINT64_MAX / 65 * 64 + 1,
+                UINT64_C(1) << 63, (UINT64_C(1) << 56) + 1,
+        };
+        static const char *const modes[] = { "mode = fsdax\nmap = dev", "mode = fsdax\nmap = mem",
+                                             "mode = devdax", "mode = sector", "mode = raw" };
+        RegionState r = region("region0", BASE, 64 * GiB, true);
+
+        for (size_t m = 0; m < ELEMENTSOF(modes); m++)
+                for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                        Plan p = {};
+                        plan_huge(modes[m], SIZE_USABLE, sizes[i], &r, &p);
+                        CHECK_INT(p.n_rows, 1);
+                        if (p.n_rows == 1)
+                                CHECK_INT(p.rows[0].action, PLAN_SKIP);
+                        plan_done(&p);
+                }
+        region_state_done(&r);
+}
+
+TEST(size_near_2_64) {
+        RegionState r = region("region0", BASE, 64 * GiB, true);
+        Plan p = {};
+
+        /* rounded up to the granularity, 2^64 - 1 used to become 0 */
+        plan_huge("mode = raw", SIZE_BYTES, UINT64_MAX, &r, &p);
+        CHECK_INT(p.n_rows, 1);
+        if (p.n_rows == 1) {
+                CHECK_INT(p.rows[0].action, PLAN_SKIP);
+                CHECK_CONTAINS(p.rows[0].message, "beyond 2^64 bytes");
+        }
+        plan_done(&p);
+        plan_huge("mode = fsdax", SIZE_BYTES, UINT64_MAX - GiB, &r, &p);
+        CHECK_INT(p.n_rows, 1);
+        if (p.n_rows == 1)
+                CHECK_INT(p.rows[0].action, PLAN_SKIP);
+        plan_done(&p);
+        region_state_done(&r);
+}
+
+TEST(usable_size_exactly_what_fits) {
+        RegionState r = region("region0", BASE, 64 * GiB, true);
+        Plan p = {};
+
+        /* 62G usable fits in 64G as fsdax with map = dev; 63G does not */
+        plan_huge("mode = fsdax\nmap = dev", SIZE_USABLE, 62 * GiB, &r, &p);
+        if (p.n_rows == 1) {
+                CHECK_INT(p.rows[0].action, PLAN_CREATE);
+                CHECK(p.rows[0].usable >= 62 * GiB);
+        }
+        plan_done(&p);
+        plan_huge("mode = fsdax\nmap = dev", SIZE_USABLE, 63 * GiB, &r, &p);
+        if (p.n_rows == 1) {
+                CHECK_INT(p.rows[0].action, PLAN_SKIP);
+                CHECK_CONTAINS(p.rows[0].message, "does not fit");
+        }
+        plan_done(&p);
+        region_state_done(&r);
+}
