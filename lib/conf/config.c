@@ -378,6 +378,22 @@ static void size_too_large(Parser *p, const char *key, const char *value) {
              p->section, FORMAT_SIZE(CONF_SIZE_MAX));
 }
 
+static int parse_granularity(Parser *p, const char *key, const char *value, Granularity *ret) {
+        int r = granularity_from_string(value, ret);
+
+        if (r < 0) {
+                value_error(p, key, value,
+                            "auto, subsection, compat, section or a power-of-two size of at "
+                            "least 4K");
+                return r;
+        }
+        if (ret->kind == GRANULARITY_BYTES && ret->bytes > CONF_SIZE_MAX) {
+                size_too_large(p, key, value);
+                return -ERANGE;
+        }
+        return 0;
+}
+
 static void handle_daemon_key(Parser *p, const char *key, const char *value) {
         DaemonConfig *d = &p->config->daemon;
         int r;
@@ -386,11 +402,9 @@ static void handle_daemon_key(Parser *p, const char *key, const char *value) {
                 free(d->granularity_file);
                 d->granularity_file = strdup(p->file);
                 d->granularity_line = p->line;
-                r = granularity_from_string(value, &d->granularity);
+                r = parse_granularity(p, key, value, &d->granularity);
                 if (r < 0)
-                        value_error(p, key, value,
-                                    "auto, subsection, compat, section or a power-of-two size "
-                                    "of at least 4K");
+                        d->granularity = (Granularity) { .kind = GRANULARITY_AUTO };
         } else if (streq(key, "load-modules")) {
                 r = parse_boolean(value);
                 if (r < 0)
@@ -437,12 +451,8 @@ static void handle_region_key(Parser *p, const char *key, const char *value) {
         else if (streq(key, "match.size-max"))
                 parse_size_value(p, key, value, &s->size_max);
         else if (streq(key, "granularity")) {
-                r = granularity_from_string(value, &s->granularity);
-                if (r < 0)
-                        value_error(p, key, value,
-                                    "auto, subsection, compat, section or a power-of-two size "
-                                    "of at least 4K");
-                else {
+                r = parse_granularity(p, key, value, &s->granularity);
+                if (r >= 0) {
                         s->has_granularity = true;
                         s->granularity_line = p->line;
                 }

@@ -591,6 +591,7 @@ TEST(sizes_that_cannot_exist) {
         CHECK_INT(load(NULL, WITH("usable-size = 65536T\n"), &c, &d), 0);
         config_done(&c);
 #undef WITH
+        expect_error("[region r]\ngranularity = 8388608T\n", 2, "granularity", "at most 65536T");
 }
 
 TEST(diagnostics_are_capped) {
