@@ -78,11 +78,11 @@ profile_report() {
         grep ' write(' "$f" | sed -E 's/.*write\([0-9]+<([^>]*)>.*<([0-9.]+)>$/\1 \2/' |
                 sed -E 's#^.*/(ndbus|region|namespace|pfn|dax|btt)[0-9.]+/#\1N/#; s#^socket:\[[0-9]+\]#socket#' |
                 awk '{ n[$1]++; s[$1] += $2 } END { for (k in n) printf "PROF writes %-28s %5d %8.3f s\n", k, n[k], s[k] }' |
-                sort -k4 -rn | head -20
+                sort -k4 -rn | awk 'NR <= 20'
         # the most opened files, device numbers folded
         grep -o 'openat([^"]*"[^"]*"' "$f" | sed 's/.*"\(.*\)"/\1/' |
                 sed -E 's/(namespace|pfn|dax|btt|region|ndbus|nmem|ndctl)[0-9]+(\.[0-9]+)?/\1N/g; s#/[0-9]+/#/N/#g' |
-                sort | uniq -c | sort -rn | head -25 | sed 's/^/PROF opens /'
+                sort | uniq -c | sort -rn | awk 'NR <= 25' | sed 's/^/PROF opens /'
         out prof.opens "$(grep -c ' openat(' "$f" || true)" \
                 "$(grep -c ' openat([^"]*"/sys' "$f" || true)" \
                 "$(grep -o ' openat([^"]*"[^"]*"' "$f" | sort -u | wc -l)"
@@ -410,12 +410,12 @@ if want footprint; then
         # the private anonymous mappings one by one (malloc arenas, stacks)
         awk '/^[0-9a-f]+-[0-9a-f]+ / { split($1, a, "-"); name = NF >= 6 ? $6 : "[anon]"; range = $1 }
              /^Rss:/ && name ~ /^\[(anon|heap|stack)/ && $2 >= 256 { printf "PROF anon %6d kB %s %s\n", $2, name, range }' \
-                "/proc/$pid/smaps" | sort -k3 -rn | head -8
+                "/proc/$pid/smaps" | sort -k3 -rn | awk 'NR <= 8'
         # where the resident pages are: the largest mappings by Rss, summed per file
         awk '/^[0-9a-f]+-[0-9a-f]+ / { name = NF >= 6 ? $6 : "[anon]" }
              /^Rss:/ { rss[name] += $2 }
              END { for (n in rss) if (rss[n] > 0) printf "PROF rss %6d kB %s\n", rss[n], n }' \
-                "/proc/$pid/smaps" | sort -k3 -rn | head -12
+                "/proc/$pid/smaps" | sort -k3 -rn | awk 'NR <= 12'
         sleep 5 # the refresh timers of the last changes
         read -r u0 s0 < <(ticks "$pid")
         log "footprint: $IDLE idle seconds"
