@@ -1,8 +1,10 @@
 #!/bin/bash
 # Guest side of the bench (bench/run boots the VM once and runs this as root).
-#   guest-bench.sh [runs=N] [queries=N] [idle=S] [SECTION...]
-# SECTIONs: capacity density speed appear query footprint (default all); runs: speed and
-# appear runs (default 3); queries: query runs (default 20); idle: seconds (default 60).
+#   guest-bench.sh [runs=N] [queries=N] [idle=S] [pairs=N] [calls=N] [conns=N] [SECTION...]
+# SECTIONs: capacity density speed appear query footprint flood (default all); runs: speed
+# and appear runs (default 3); queries: query runs (default 20); idle: seconds (default 60);
+# pairs, calls, conns: flood pairs (default 5), Plan() calls per flood (1000), connections
+# they are spread over (1).
 # Prints progress as "## ..." and results as "BENCH KEY VALUE..." lines, which bench/report
 # turns into the table. Times are milliseconds of wall clock in the guest.
 set -euo pipefail
@@ -10,14 +12,15 @@ set -euo pipefail
 . /pmemnsd-test/guest-lib.sh
 log() { echo "## [${SECONDS}s] $*"; }
 
-RUNS=3 QUERIES=20 IDLE=60 SECTIONS=()
+RUNS=3 QUERIES=20 IDLE=60 PAIRS=5 CALLS=1000 CONNS=1 SECTIONS=()
 for a in "$@"; do
         case "$a" in
         runs=*) RUNS=${a#*=};; queries=*) QUERIES=${a#*=};; idle=*) IDLE=${a#*=};;
+        pairs=*) PAIRS=${a#*=};; calls=*) CALLS=${a#*=};; conns=*) CONNS=${a#*=};;
         *) SECTIONS+=("$a");;
         esac
 done
-[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(capacity density speed appear query footprint)
+[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(capacity density speed appear query footprint flood)
 REQUESTS=/pmemnsd-test/requests
 NDCTL_ALIGN=$((16 << 20)) # the kernel's default region align, what ndctl expects
 CLK_TCK=$(getconf CLK_TCK)
@@ -427,6 +430,35 @@ if want footprint; then
         # does memory grow with each look at the nd bus? 20 Plan() calls
         for ((i = 0; i < 20; i++)); do manager Plan > /dev/null; done
         out foot.rss_kb_plans "$(rss_kb "$pid")"
+fi
+
+# ---- 5. Plan() flood -----------------------------------------------------------------------
+# How long unprivileged Plan() calls queued ahead of it delay root's Apply() (issue 10
+# item 7). plan-flood (tests/tools) times, per pair, an Apply() alone and an Apply() sent
+# right after user nobody has queued CALLS Plan() calls on CONNS connections without
+# waiting for replies. The Apply has nothing to do: the NFLOOD namespaces exist.
+NFLOOD=16
+if want flood; then
+        command -v plan-flood > /dev/null || fail "flood: no plan-flood in the guest (bench/run copies it)"
+        log "flood: $NFLOOD namespaces provisioned by a policy"
+        policy_requests "$BIG" $NFLOOD
+        daemon_conf subsection manual
+        destroy_all "$BIG"
+        daemon_restart
+        apply
+        [ "$(ndctl_json -N -r "$BIG" | jq length)" = $NFLOOD ] || fail "flood: $NFLOOD namespaces expected"
+        sleep 5 # the refresh timers of the creates' uevents
+        pid=$(daemon_pid)
+        out flood.setup "$NFLOOD $CALLS $CONNS $PAIRS"
+        log "flood: $PAIRS pairs: Apply alone, Apply behind $CALLS Plan() calls of nobody on $CONNS connection(s)"
+        read -r u0 s0 < <(ticks "$pid")
+        plan-flood --calls "$CALLS" --conns "$CONNS" --pairs "$PAIRS" > /tmp/flood.txt ||
+                fail "flood: plan-flood failed: $(cat /tmp/flood.txt)"
+        read -r u1 s1 < <(ticks "$pid")
+        [ "$(daemon_pid)" = "$pid" ] || fail "flood: the daemon restarted during the flood"
+        # pair I ALONE_MS FLOODED_MS ANSWERED LIMITED OTHER FLOOD_MS
+        while read -r _ i rest; do out "flood.pair.$i" "$rest"; done < /tmp/flood.txt
+        out flood.daemon_ticks "$((u1 - u0))/$((s1 - s0))"
 fi
 out kernel "$(uname -r)"
 out finished 1
