@@ -71,6 +71,11 @@ NvInflight nv_settle_inflight(NvCtx *c, const char *ns_uuid, const char *claim_u
  * to do. */
 int nv_recover_device(NvCtx *c, const char *dev);
 
+/* Put back /sys/devices/system/memory/auto_online_blocks if a system-ram hand-over that
+ * changed it for the time kmem binds was interrupted (a record in the runtime directory);
+ * call at start. 1 if it did, 0 if there was nothing to do, -errno. */
+int nv_recover_auto_online(void);
+
 /* Initialise the label area of a label-less region's DIMMs (ndctl init-labels). */
 int nv_init_labels(NvCtx *c, const char *region, char **ret_error);
 
