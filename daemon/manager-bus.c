@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <uuid.h>
 
@@ -9,6 +10,7 @@
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/size.h"
+#include "util/utf8.h"
 
 #define BUS_NAME "org.pmemnsd1"
 #define ROOT_PATH "/org/pmemnsd1"
@@ -23,7 +25,52 @@
 #define ERROR_INVALID_CONFIG "org.pmemnsd1.Error.InvalidConfig"
 
 #define PLAN_ROW_SIG "(ssssttts)"
-#define UID_INVALID_MARKER ((uid_t) -1)
+
+/* ---- text from outside on the bus ----------------------------------------------------------
+ * sd-bus refuses (-EINVAL) a string that is not valid UTF-8, and the whole reply, property
+ * read or signal then fails for every caller. Every string that does not come from this
+ * file's own constants (kernel names and label names, file names, config values, plan and
+ * error messages, and what callers sent, which %.64s may have cut inside a character) goes
+ * on the bus through append_string(), append_strv() or bus_error_setf(): invalid bytes are
+ * written as \xNN (util/utf8.h has the rule). Valid text goes through unchanged. */
+static int append_string(sd_bus_message *m, const char *s) {
+        _cleanup_free_ char *e = NULL;
+
+        s = strempty(s);
+        if (!utf8_is_valid(s)) {
+                e = utf8_escape(s, UTF8_ESCAPE_INVALID);
+                if (!e)
+                        return -ENOMEM;
+                s = e;
+        }
+        return sd_bus_message_append_basic(m, 's', s);
+}
+
+static int append_strv(sd_bus_message *m, char *const *l) {
+        int r = sd_bus_message_open_container(m, 'a', "s");
+        for (size_t i = 0; r >= 0 && l && l[i]; i++)
+                r = append_string(m, l[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+static int bus_error_setf(sd_bus_error *error, const char *name, const char *format, ...) _printf_(3, 4);
+static int bus_error_setf(sd_bus_error *error, const char *name, const char *format, ...) {
+        _cleanup_free_ char *s = NULL, *e = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&s, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        e = utf8_escape(s, UTF8_ESCAPE_INVALID);
+        if (!e)
+                return -ENOMEM;
+        return sd_bus_error_set(error, name, e);
+}
 
 /* Kernel names map to object paths with '.' written as '_' (namespace0.1 -> namespace0_1);
  * kernel device names hold only [a-z0-9.]. */
@@ -106,8 +153,10 @@ static NsView ns_view(Manager *m, const RegionState *regions, size_t n, const Pl
         const PlanRow *row = row_for_ns(plan, dev, &conflict);
         if (row) {
                 v.policy = row->instance;
-                v.state = row->action == PLAN_DRIFT ? "drift" : "active";
-                if (row->action == PLAN_DRIFT)
+                /* a managed namespace planned as skip did not come up (driver missing,
+                 * disabled): failed, with the kernel side's reason */
+                v.state = row->action == PLAN_DRIFT ? "drift" : row->action == PLAN_SKIP ? "failed" : "active";
+                if (row->action == PLAN_DRIFT || row->action == PLAN_SKIP)
                         v.error = strempty(row->message);
         } else if (conflict) {
                 for (size_t i = 0; i < plan->n_rows; i++)
@@ -152,7 +201,7 @@ static int property_get_kernel(sd_bus *bus, const char *path, const char *interf
         Manager *m = userdata;
 
         if (streq(property, "KernelRelease"))
-                return sd_bus_message_append(reply, "s", m->kernel.release);
+                return append_string(reply, m->kernel.release);
         if (streq(property, "SubsectionHotplug"))
                 return sd_bus_message_append(reply, "b", (int) m->kernel.subsection_hotplug);
         if (streq(property, "SubsectionSize"))
@@ -170,7 +219,7 @@ static int property_get_policy_files(sd_bus *bus, const char *path, const char *
                                      const char *property, sd_bus_message *reply, void *userdata,
                                      sd_bus_error *error) {
         Manager *m = userdata;
-        return sd_bus_message_append_strv(reply, m->config.files);
+        return append_strv(reply, m->config.files);
 }
 
 static int property_get_state(sd_bus *bus, const char *path, const char *interface,
@@ -182,37 +231,73 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
 
 /* Mutating methods: root only, decided here from the caller's credentials and not only by
  * the bus policy. Checked before the arguments, so that an unprivileged caller learns
- * nothing about them. */
+ * nothing about them. A caller whose credentials cannot be read is refused: typically one
+ * that sent its call without waiting for the answer and disconnected, after which the bus
+ * no longer knows its sender name (sd-bus gives -ENXIO, or -ESRCH when its process went away
+ * between the bus's answer and the look-up in /proc). */
 static int verify_root(sd_bus_message *msg, const char *method, sd_bus_error *error) {
+        const char *sender = sd_bus_message_get_sender(msg) ?: "unknown";
         sd_bus_creds *creds = NULL;
-        uid_t uid = UID_INVALID_MARKER;
+        uid_t uid;
         pid_t pid = 0;
         int r;
 
         r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_PID |
                                                    SD_BUS_CREDS_AUGMENT, &creds);
-        if (r >= 0) {
-                if (sd_bus_creds_get_euid(creds, &uid) < 0)
-                        (void) sd_bus_creds_get_uid(creds, &uid);
-                (void) sd_bus_creds_get_pid(creds, &pid);
-                sd_bus_creds_unref(creds);
+        if (r == -ENXIO || r == -ESRCH) {
+                log_warning("Denied %s(): the caller (sender %s) disconnected before its credentials "
+                            "could be read.", method, sender);
+                return bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                      "%s() is for root only, and the caller's credentials could not "
+                                      "be read", method);
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Denied %s(): the credentials of the caller (sender %s) could not "
+                                  "be read: %m", method, sender);
+                return bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                      "%s() is for root only, and the caller's credentials could not "
+                                      "be read", method);
+        }
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                r = sd_bus_creds_get_uid(creds, &uid);
+        (void) sd_bus_creds_get_pid(creds, &pid);
+        sd_bus_creds_unref(creds);
+        if (r < 0) {
+                log_warning_errno(r, "Denied %s(): the bus gave no user id for the caller (sender %s, "
+                                  "pid %d): %m", method, sender, (int) pid);
+                return bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                      "%s() is for root only, and the caller's user id could not be read",
+                                      method);
         }
         if (uid == 0)
                 return 0;
-        log_warning("Denied %s() to uid %d pid %d: root only.", method,
-                    uid == UID_INVALID_MARKER ? -1 : (int) uid, (int) pid);
-        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                 "%s() changes namespaces and is for root only", method);
+        log_warning("Denied %s() to uid %u pid %d (sender %s): root only.", method, (unsigned) uid,
+                    (int) pid, sender);
+        return bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                              "%s() changes namespaces and is for root only", method);
 }
 
 static int append_rows(sd_bus_message *reply, const Plan *plan) {
         int r = sd_bus_message_open_container(reply, 'a', PLAN_ROW_SIG);
         for (size_t i = 0; r >= 0 && i < plan->n_rows; i++) {
                 const PlanRow *row = &plan->rows[i];
-                r = sd_bus_message_append(reply, PLAN_ROW_SIG, plan_action_to_string(row->action),
-                                          strempty(row->instance), strempty(row->region),
-                                          strempty(ns_mode_to_string(row->mode)), row->size,
-                                          row->usable, row->start, strempty(row->message));
+                /* instance, region and message may quote a label name or a file name */
+                r = sd_bus_message_open_container(reply, 'r', "ssssttts");
+                if (r >= 0)
+                        r = append_string(reply, plan_action_to_string(row->action));
+                if (r >= 0)
+                        r = append_string(reply, row->instance);
+                if (r >= 0)
+                        r = append_string(reply, row->region);
+                if (r >= 0)
+                        r = append_string(reply, ns_mode_to_string(row->mode));
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "ttt", row->size, row->usable, row->start);
+                if (r >= 0)
+                        r = append_string(reply, row->message);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -272,8 +357,8 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return r;
         r = manager_reload(m, &err);
         if (r < 0 && err)
-                return sd_bus_error_setf(error, ERROR_INVALID_CONFIG,
-                                         "Configuration rejected, the previous one stays: %s", err);
+                return bus_error_setf(error, ERROR_INVALID_CONFIG,
+                                      "Configuration rejected, the previous one stays: %s", err);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to reload: %m");
         return sd_bus_reply_method_return(msg, NULL);
@@ -310,8 +395,8 @@ static int read_options(sd_bus_message *msg, PlanRequest *req, const char **name
                 for (size_t i = 0; i < ELEMENTSOF(known); i++)
                         if (streq(key, known[i])) {
                                 if (seen[i])
-                                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                                 "option '%s' given twice", key);
+                                        return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                              "option '%s' given twice", key);
                                 seen[i] = true;
                         }
                 r = sd_bus_message_peek_type(msg, &type, &contents);
@@ -320,51 +405,51 @@ static int read_options(sd_bus_message *msg, PlanRequest *req, const char **name
                 if (streq(key, "name") || streq(key, "map")) {
                         const char *v;
                         if (!streq(contents, "s"))
-                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                         "option '%s' must be a string (s), not '%s'",
-                                                         key, contents);
+                                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                      "option '%s' must be a string (s), not '%s'",
+                                                      key, contents);
                         r = sd_bus_message_read(msg, "v", "s", &v);
                         if (r < 0)
                                 return r;
                         if (streq(key, "name")) {
                                 if (!namespace_name_is_valid(v))
-                                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                                 "invalid name '%.64s': use 1-%d characters "
-                                                                 "from A-Z, a-z, 0-9, '.', '-' and '_'",
-                                                                 v, NS_NAME_MAX);
+                                        return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                              "invalid name '%.64s': use 1-%d characters "
+                                                              "from A-Z, a-z, 0-9, '.', '-' and '_'",
+                                                              v, NS_NAME_MAX);
                                 *name = v;
                         } else {
                                 req->map = ns_map_from_string(v);
                                 if (req->map < 0)
-                                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                                 "invalid map '%.32s': expected dev or mem", v);
+                                        return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                              "invalid map '%.32s': expected dev or mem", v);
                         }
                 } else if (streq(key, "align") || streq(key, "sector-size")) {
                         uint64_t v;
                         if (!streq(contents, "t"))
-                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                         "option '%s' must be an unsigned 64-bit "
-                                                         "integer (t), not '%s'", key, contents);
+                                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                      "option '%s' must be an unsigned 64-bit "
+                                                      "integer (t), not '%s'", key, contents);
                         r = sd_bus_message_read(msg, "v", "t", &v);
                         if (r < 0)
                                 return r;
                         if (streq(key, "align")) {
                                 if (v != 4 * KiB && v != 2 * MiB && v != GiB)
-                                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                                 "invalid align %" PRIu64 ": expected "
-                                                                 "4096, 2097152 or 1073741824", v);
+                                        return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                              "invalid align %" PRIu64 ": expected "
+                                                              "4096, 2097152 or 1073741824", v);
                                 req->align = v;
                         } else {
                                 if (!btt_sector_size_supported(v))
-                                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                                 "invalid sector-size %" PRIu64 ": expected 512, "
-                                                                 "520, 528, 4096, 4104, 4160 or 4224", v);
+                                        return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                              "invalid sector-size %" PRIu64 ": expected 512, "
+                                                              "520, 528, 4096, 4104, 4160 or 4224", v);
                                 req->sector_size = v;
                         }
                 } else
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "unknown option '%.64s': expected name, align, map or "
-                                                 "sector-size", key);
+                        return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                              "unknown option '%.64s': expected name, align, map or "
+                                              "sector-size", key);
                 r = sd_bus_message_exit_container(msg);
                 if (r < 0)
                         return r;
@@ -397,23 +482,23 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
         (void) manager_refresh(m);
         rs = manager_find_region(m, region);
         if (!rs)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "no region '%.64s'", region);
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "no region '%.64s'", region);
         req.mode = ns_mode_from_string(mode);
         if (req.mode < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "invalid mode '%.32s': expected fsdax, devdax, sector or raw", mode);
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                      "invalid mode '%.32s': expected fsdax, devdax, sector or raw", mode);
         if (size == 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "size must be greater than 0");
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "size must be greater than 0");
         if (size > rs->size)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "size %s exceeds the %s of %s", FORMAT_SIZE(size),
-                                         FORMAT_SIZE(rs->size), region);
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                      "size %s exceeds the %s of %s", FORMAT_SIZE(size),
+                                      FORMAT_SIZE(rs->size), region);
         if ((req.align || req.map != NS_MAP_DEV) && req.mode != NS_MODE_FSDAX && req.mode != NS_MODE_DEVDAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "options align and map apply only to fsdax and devdax");
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                      "options align and map apply only to fsdax and devdax");
         if (req.sector_size && req.mode != NS_MODE_SECTOR)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "option sector-size applies only to sector mode");
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                      "option sector-size applies only to sector mode");
         if (!name) {
                 uuid_t u;
                 char s[40];
@@ -424,19 +509,19 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
         }
         for (size_t i = 0; i < rs->n_namespaces; i++)
                 if (streq(rs->namespaces[i].name, name))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "%s already has a namespace named '%s' (%s)", region,
-                                                 name, rs->namespaces[i].dev);
+                        return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                              "%s already has a namespace named '%s' (%s)", region,
+                                              name, rs->namespaces[i].dev);
         req.region = region;
         req.name = name;
         req.size = size;
 
         r = manager_create_namespace(m, &req, &ns_dev, &err);
         if (r == -EINVAL && err)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err);
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err);
         if (r < 0)
-                return sd_bus_error_setf(error, ERROR_FAILED, "creating the namespace failed: %s",
-                                         err ?: strerror(-r));
+                return bus_error_setf(error, ERROR_FAILED, "creating the namespace failed: %s",
+                                      err ?: strerror(-r));
         path = namespace_object_path(ns_dev);
         if (!path)
                 return -ENOMEM;
@@ -458,14 +543,16 @@ static int method_destroy_namespace(sd_bus_message *msg, void *userdata, sd_bus_
         dev = path_to_dev(path, NAMESPACE_PREFIX);
         (void) manager_refresh(m);
         if (!dev || !manager_find_namespace(m, dev, NULL))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "no namespace object '%.128s'", path);
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                      "no namespace object '%.128s'", path);
         r = manager_destroy_namespace(m, dev, &err);
         if (r == -EBUSY)
-                return sd_bus_error_setf(error, ERROR_BUSY, "%s", err ?: "namespace is busy");
+                return bus_error_setf(error, ERROR_BUSY, "%s", err ?: "namespace is busy");
+        if (r == -EPERM) /* foreign: the spec's Authorization section, a refusal */
+                return bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "%s", err ?: "foreign namespace");
         if (r < 0)
-                return sd_bus_error_setf(error, ERROR_FAILED, "destroying %s failed: %s", dev,
-                                         err ?: strerror(-r));
+                return bus_error_setf(error, ERROR_FAILED, "destroying %s failed: %s", dev,
+                                      err ?: strerror(-r));
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -530,13 +617,13 @@ static int property_get_region(sd_bus *bus, const char *path, const char *interf
         const RegionPlan *rp;
 
         if (!r)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "no region at %s", path);
+                return bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "no region at %s", path);
         rp = region_plan(&m->plan, r->dev);
 
         if (streq(property, "Device"))
-                return sd_bus_message_append(reply, "s", r->dev);
+                return append_string(reply, r->dev);
         if (streq(property, "Type"))
-                return sd_bus_message_append(reply, "s", strempty(r->type));
+                return append_string(reply, r->type);
         if (streq(property, "Size"))
                 return sd_bus_message_append(reply, "t", r->size);
         if (streq(property, "AvailableSize"))
@@ -550,7 +637,7 @@ static int property_get_region(sd_bus *bus, const char *path, const char *interf
         if (streq(property, "Labeled"))
                 return sd_bus_message_append(reply, "b", (int) r->labeled);
         if (streq(property, "Policy"))
-                return sd_bus_message_append(reply, "s", region_policy(m, &m->plan, r->dev));
+                return append_string(reply, region_policy(m, &m->plan, r->dev));
         if (streq(property, "Namespaces"))
                 return region_append_namespaces(reply, r);
         if (streq(property, "LostToAlignment"))
@@ -598,21 +685,21 @@ static int property_get_namespace(sd_bus *bus, const char *path, const char *int
         NsView v;
 
         if (!dev)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "no namespace at %s", path);
+                return bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "no namespace at %s", path);
         v = ns_view(m, m->regions, m->n_regions, &m->plan, dev);
         if (!v.ns)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "no namespace at %s", path);
+                return bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "no namespace at %s", path);
 
         if (streq(property, "Device"))
-                return sd_bus_message_append(reply, "s", v.ns->dev);
+                return append_string(reply, v.ns->dev);
         if (streq(property, "Region")) {
                 _cleanup_free_ char *p = region_object_path(v.region->dev);
                 return p ? sd_bus_message_append(reply, "o", p) : -ENOMEM;
         }
         if (streq(property, "Name"))
-                return sd_bus_message_append(reply, "s", strempty(v.ns->name));
+                return append_string(reply, v.ns->name);
         if (streq(property, "UUID"))
-                return sd_bus_message_append(reply, "s", strempty(v.ns->uuid));
+                return append_string(reply, v.ns->uuid);
         if (streq(property, "Mode"))
                 return sd_bus_message_append(reply, "s", ns_mode_to_string(v.ns->mode));
         if (streq(property, "Size"))
@@ -632,14 +719,14 @@ static int property_get_namespace(sd_bus *bus, const char *path, const char *int
                 char buf[128] = "";
                 if (d)
                         snprintf(buf, sizeof(buf), "/dev/%s", d);
-                return sd_bus_message_append(reply, "s", buf);
+                return append_string(reply, buf);
         }
         if (streq(property, "Policy"))
-                return sd_bus_message_append(reply, "s", v.policy);
+                return append_string(reply, v.policy);
         if (streq(property, "State"))
-                return sd_bus_message_append(reply, "s", v.state);
+                return append_string(reply, v.state);
         if (streq(property, "Error"))
-                return sd_bus_message_append(reply, "s", v.error);
+                return append_string(reply, v.error);
         return -EINVAL;
 }
 
