@@ -13,6 +13,7 @@
 #include "pmemns.h"
 #include "util/macro.h"
 #include "util/size.h"
+#include "util/utf8.h"
 
 #define BUS_NAME "org.pmemnsd1"
 #define ROOT_PATH "/org/pmemnsd1"
@@ -33,6 +34,16 @@ static int die(const char *format, ...) {
         va_end(ap);
         fputc('\n', stderr);
         return -1;
+}
+
+/* Text from the daemon for a terminal: a label name, a file name or a message may hold
+ * control characters (an escape sequence, a line break) that would act on the terminal or
+ * forge output lines. In the human output they are written as \xNN, as is anything that is
+ * not valid UTF-8 (the bus lets nothing of the kind through, but a direct connection to
+ * another peer might); util/utf8.h has the rule. --json keeps the text as it is: json-c
+ * escapes control characters itself. */
+static char *text_dup(const char *s) {
+        return arg_json ? strdup(strempty(s)) : utf8_escape(s, UTF8_ESCAPE_CONTROL);
 }
 
 /* ---- a property bag for what GetAll/GetManagedObjects return ---------------------------- */
@@ -123,7 +134,7 @@ static int read_props(sd_bus_message *m, Object *obj) {
                 if (streq(contents, "s") || streq(contents, "o")) {
                         const char *v;
                         r = sd_bus_message_read_basic(m, contents[0], &v);
-                        p.s = r >= 0 ? strdup(v) : NULL;
+                        p.s = r >= 0 ? text_dup(v) : NULL;
                 } else if (streq(contents, "t")) {
                         r = sd_bus_message_read(m, "t", &p.u);
                 } else if (streq(contents, "i")) {
@@ -137,8 +148,11 @@ static int read_props(sd_bus_message *m, Object *obj) {
                 } else if (streq(contents, "as") || streq(contents, "ao")) {
                         const char *v;
                         r = sd_bus_message_enter_container(m, 'a', contents + 1);
-                        while (r >= 0 && (r = sd_bus_message_read_basic(m, contents[1], &v)) > 0)
-                                strv_push(&p.list, &p.n_list, v);
+                        while (r >= 0 && (r = sd_bus_message_read_basic(m, contents[1], &v)) > 0) {
+                                _cleanup_free_ char *t = text_dup(v);
+                                if (!t || strv_push(&p.list, &p.n_list, t) < 0)
+                                        r = -ENOMEM;
+                        }
                         if (r >= 0)
                                 r = sd_bus_message_exit_container(m);
                         if (!p.list)
@@ -179,13 +193,16 @@ static int objects_add(Objects *o, const char *path, const char *iface, Object *
 static sd_bus *bus;
 
 static int bus_error(const sd_bus_error *e, int r, const char *what) {
+        /* stderr is a terminal's too, with --json as without */
+        _cleanup_free_ char *msg = utf8_escape(e->message ?: e->name, UTF8_ESCAPE_CONTROL);
+
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
                                    "org.freedesktop.systemd1.NoSuchUnit"))
                 return die("pmemnsd is not running (%s is not on the system bus)", BUS_NAME);
         if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
-                return die("permission denied: %s", e->message ?: what);
+                return die("permission denied: %s", e->message ? strempty(msg) : what);
         if (sd_bus_error_is_set(e))
-                return die("%s: %s", what, e->message ?: e->name);
+                return die("%s: %s", what, strempty(msg));
         return die("%s: %s", what, strerror(-r));
 }
 
@@ -467,11 +484,17 @@ static int print_rows(sd_bus_message *reply) {
                         json_object_object_add(j, "message", json_object_new_string(msg));
                         json_object_array_add(ja, j);
                 } else {
+                        _cleanup_free_ char *a = text_dup(action), *i = text_dup(inst), *rg = text_dup(region),
+                                            *md = text_dup(mode), *ms = text_dup(msg);
                         char st[24] = "-";
+                        if (!a || !i || !rg || !md || !ms) {
+                                r = -ENOMEM;
+                                break;
+                        }
                         if (start)
                                 snprintf(st, sizeof(st), "%#" PRIx64, start);
-                        printf("%-8s %-14s %-8s %-6s %9s %9s %-14s %s\n", action, isempty(inst) ? "-" : inst,
-                               region, mode, FORMAT_SIZE(size), FORMAT_SIZE(usable), st, msg);
+                        printf("%-8s %-14s %-8s %-6s %9s %9s %-14s %s\n", a, isempty(i) ? "-" : i, rg, md,
+                               FORMAT_SIZE(size), FORMAT_SIZE(usable), st, ms);
                 }
         }
         if (r < 0) {
