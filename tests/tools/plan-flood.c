@@ -4,7 +4,8 @@
  *
  *   plan-flood [--calls N] [--conns C] [--pairs P] [--user NAME] [--settle SECONDS]
  *
- * Each pair first times one Apply() alone, then forks a child that becomes NAME (default
+ * After one Apply() that is not counted (the first after a start is slower), each pair
+ * first times one Apply() alone, then forks a child that becomes NAME (default
  * nobody), opens C connections (default 1) and sends N Plan() calls (default 1000) spread
  * over them without waiting for replies. Once dbus-daemon has dispatched all of them (a
  * GetId() on each connection after the calls: the bus handles a connection's messages in
@@ -16,12 +17,13 @@
  * ANSWERED: Plan() calls the daemon answered; LIMITED: refused by dbus-daemon with
  * LimitsExceeded (max_replies_per_connection, 128 on the system bus by default), so never
  * queued at the daemon; OTHER: any other error; FLOOD_MS: from the first call sent to the
- * last answer. Times are CLOCK_MONOTONIC from the call to its reply. A measurement, not a
+ * last answer, as the child saw it. Times are CLOCK_MONOTONIC from the call to its reply. A measurement, not a
  * test: it exits non-zero only when a call could not be made or Apply() failed.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -68,11 +70,53 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
         return 0;
 }
 
+static int on_barrier(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        unsigned *left = userdata;
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                fprintf(stderr, "plan-flood: GetId: %s\n", sd_bus_message_get_error(m)->message);
+        (*left)--;
+        return 0;
+}
+
+/* dispatch what comes on the CONNS connections until *LEFT is 0 */
+static int pump(sd_bus **bus, unsigned conns, const unsigned *left) {
+        while (*left > 0) {
+                bool progress = false;
+                int r;
+
+                for (unsigned c = 0; c < conns; c++) {
+                        r = sd_bus_process(bus[c], NULL);
+                        if (r < 0) {
+                                fprintf(stderr, "plan-flood: %s\n", strerror(-r));
+                                return r;
+                        }
+                        if (r > 0)
+                                progress = true;
+                }
+                if (progress)
+                        continue;
+                /* nothing to do: wait for any of the connections (sd_bus_wait() waits for one) */
+                struct pollfd pfd[MAX_CONNS];
+                for (unsigned c = 0; c < conns; c++) {
+                        pfd[c].fd = sd_bus_get_fd(bus[c]);
+                        r = sd_bus_get_events(bus[c]);
+                        if (pfd[c].fd < 0 || r < 0)
+                                return -EIO;
+                        pfd[c].events = (short) r;
+                }
+                if (poll(pfd, conns, 1000) < 0 && errno != EINTR)
+                        return -errno;
+        }
+        return 0;
+}
+
 /* the child: become USER, queue CALLS Plan() calls on CONNS connections, write 'S' to FD
  * when dbus-daemon has dispatched them all, then collect the replies and write the tally */
 static int flood(const char *user, unsigned calls, unsigned conns, int fd) {
         sd_bus *bus[MAX_CONNS] = {};
         Tally t = {};
+        unsigned barriers = 0;
         struct passwd *pw;
         double t0;
         char line[128];
@@ -110,35 +154,23 @@ static int flood(const char *user, unsigned calls, unsigned conns, int fd) {
                 t.pending++;
         }
         /* a barrier per connection: dbus-daemon answers GetId() only after it has handled
-         * (forwarded or refused) every message sent before it on that connection */
+         * (forwarded or refused) every message sent before it on that connection. Replies
+         * are taken as they come meanwhile, so that their times are when they came. */
         for (unsigned c = 0; c < conns; c++) {
-                sd_bus_error e = SD_BUS_ERROR_NULL;
-
-                r = sd_bus_call_method(bus[c], "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "GetId", &e, NULL, NULL);
+                r = sd_bus_call_method_async(bus[c], NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                             "org.freedesktop.DBus", "GetId", on_barrier, &barriers, NULL);
                 if (r < 0) {
-                        fprintf(stderr, "plan-flood: GetId: %s\n", e.message ? e.message : strerror(-r));
+                        fprintf(stderr, "plan-flood: GetId: %s\n", strerror(-r));
                         return 1;
                 }
-                sd_bus_error_free(&e);
+                barriers++;
         }
+        if (pump(bus, conns, &barriers) < 0)
+                return 1;
         if (write(fd, "S", 1) != 1)
                 return 1;
-        while (t.pending > 0) {
-                bool progress = false;
-
-                for (unsigned c = 0; c < conns; c++) {
-                        r = sd_bus_process(bus[c], NULL);
-                        if (r < 0) {
-                                fprintf(stderr, "plan-flood: %s\n", strerror(-r));
-                                return 1;
-                        }
-                        if (r > 0)
-                                progress = true;
-                }
-                if (!progress)
-                        (void) sd_bus_wait(bus[0], conns > 1 ? 10000 : UINT64_MAX);
-        }
+        if (pump(bus, conns, &t.pending) < 0)
+                return 1;
         snprintf(line, sizeof(line), "%u %u %u %.1f\n", t.answered, t.limited, t.other,
                  t.last > t0 ? t.last - t0 : 0.0);
         if (write(fd, line, strlen(line)) < 0)
@@ -217,6 +249,10 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "plan-flood: system bus: %s\n", strerror(-r));
                 return 1;
         }
+        /* one Apply() not counted: the first after a start is slower */
+        if (apply(bus) < 0)
+                return 1;
+        sleep(settle);
         for (unsigned p = 1; p <= pairs; p++) {
                 double alone, flooded;
                 char res[128] = "";
