@@ -17,8 +17,9 @@
  * ANSWERED: Plan() calls the daemon answered; LIMITED: refused by dbus-daemon with
  * LimitsExceeded (max_replies_per_connection, 128 on the system bus by default), so never
  * queued at the daemon; OTHER: any other error; FLOOD_MS: from the first call sent to the
- * last answer, as the child saw it. Times are CLOCK_MONOTONIC from the call to its reply. A measurement, not a
- * test: it exits non-zero only when a call could not be made or Apply() failed.
+ * last answer, as the child saw it. Times are CLOCK_MONOTONIC from the call to its reply.
+ * A measurement, not a test: it exits non-zero only when a call could not be made or
+ * Apply() failed.
  */
 #include <errno.h>
 #include <fcntl.h>
