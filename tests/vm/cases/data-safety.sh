@@ -19,8 +19,22 @@ set -euo pipefail
 
 PHASE=$1
 REGION=region0
-# name uuid size of every sized namespace, disabled ones included
-ns_table() { ndctl list -Ni | jq -r '[.[]? | select(.size > 0) | "\(.name // "-") \(.uuid // "-") \(.size)"] | sort | .[]'; }
+# name, namespace uuid and raw size of every sized namespace, from sysfs (ndctl shows the
+# claim's uuid and usable size for an active one, the namespace's for a disabled one)
+ns_table() {
+        local d
+        for d in /sys/bus/nd/devices/namespace*; do
+                [ "$(cat "$d/size")" != 0 ] || continue
+                echo "$(cat "$d/alt_name") $(cat "$d/uuid") $(cat "$d/size")"
+        done | sort
+}
+# the device of the namespace named $1, disabled ones included
+ns_dev() {
+        local d
+        for d in /sys/bus/nd/devices/namespace*; do
+                [ "$(cat "$d/size")" != 0 ] && [ "$(cat "$d/alt_name")" = "$1" ] && { basename "$d"; return; }
+        done
+}
 seed_uuid() { cat "/sys/bus/nd/devices/$(nd_attr $REGION namespace_seed)/uuid" 2>/dev/null || true; }
 plan_row() {  # instance -> "action<TAB>message"
         # shellcheck disable=SC2086
@@ -49,14 +63,14 @@ provision)
         # 10.3: an admin's raw namespace named like an instance, data after 8 KiB
         printf '[namespace cdb]\nregion = nv\nmode = fsdax\nsize = 64M\n' > /etc/pmemnsd/policy.d/20-cdb.conf
         adm=$(ndctl create-namespace -r $REGION -m raw -s 64M -n cdb | jq -r .dev) || fail "admin create"
-        blk=$(ndctl list -N -n cdb | jq -r '(.[0] // .).blockdev')
+        blk=$(ndctl list -N -n "$adm" | jq -r '(.[0] // .).blockdev')
         printf 'ADMIN-DATA-AT-16K' | dd of="/dev/$blk" bs=4096 seek=4 conv=notrunc,fsync status=none
         pmemnsctl reload || fail "reload"
         pmemnsd_apply > /tmp/apply.tsv || fail "Apply"
         row=$(plan_row cdb)
         log "cdb: $row"
         check_match "$row" '^conflict.*no record of creating it' "plan row of the admin's raw 'cdb'"
-        check_eq "$(ndctl list -N -n cdb | jq -r '(.[0] // .).mode')" raw "mode of the admin's cdb"
+        check_eq "$(ndctl list -N -n "$adm" | jq -r '(.[0] // .).mode')" raw "mode of the admin's cdb"
         check_eq "$(dd if="/dev/$blk" bs=4096 skip=4 count=1 status=none | head -c 17)" ADMIN-DATA-AT-16K "cdb's data"
 
         # 10.5: DestroyNamespace of the admin's namespace is refused
@@ -64,7 +78,8 @@ provision)
         # shellcheck disable=SC2086
         out=$(busctl call $PMEMNSD_MGR DestroyNamespace o "$path" 2>&1) && fail "DestroyNamespace of an admin's namespace succeeded"
         log "DestroyNamespace($adm): $out"
-        check_match "$out" 'foreign' "the refusal"
+        # (busctl shows any AccessDenied as "Access denied"; pmemnsctl shows the reason)
+        check_match "$out" 'Access denied' "the refusal"
         check_eq "$(ns_named cdb)" "$adm" "the admin's namespace after DestroyNamespace"
         out=$(pmemnsctl destroy "$adm" 2>&1) && fail "pmemnsctl destroy of an admin's namespace succeeded"
         check_match "$out" 'foreign' "pmemnsctl's refusal"
@@ -84,15 +99,19 @@ provision)
         ndctl disable-namespace "$spare" > /dev/null
         systemctl restart pmemnsd.service
         pmemnsd_apply > /dev/null || fail "Apply with spare"
-        check_eq "$(ndctl list -Ni -n spare | jq -r '(.[0] // .).state // "enabled"')" disabled "the admin's disabled 'spare'"
+        check_eq "$(ndctl list -Ni -n "$spare" | jq -r '(.[0] // .).state // "enabled"')" disabled "the admin's disabled 'spare'"
         ndctl destroy-namespace -f "$spare" > /dev/null
         rm /etc/pmemnsd/policy.d/30-spare.conf
 
-        # 10.6: the admin stops the daemon and works with ndctl (here: log disabled, the
-        # seed half-configured as a killed ndctl create-namespace leaves it); nobody reads
-        # a property, which activates the service: nothing on the bus changes
+        # 10.6: the admin stops the daemon and works with ndctl (here: the policy namespace
+        # s6 disabled, the seed half-configured as a killed ndctl create-namespace leaves
+        # it); nobody reads a property, which activates the service: nothing changes
+        printf '[namespace s6]\nregion = nv\nmode = raw\nsize = 32M\n' > /etc/pmemnsd/policy.d/40-s6.conf
+        pmemnsctl reload || fail "reload with s6"
+        s6=$(ns_named s6)
+        [ -n "$s6" ] || fail "s6 was not created"
         systemctl stop pmemnsd.service
-        ndctl disable-namespace "$(ns_named log)" > /dev/null
+        ndctl disable-namespace "$s6" > /dev/null
         seed=$(nd_attr $REGION namespace_seed)
         echo 5f9a2e2c-6d1c-4e61-9a5e-3f1a5c0e7d21 > "/sys/bus/nd/devices/$seed/uuid"
         before=$(ndctl list -RNi; seed_uuid)
@@ -102,10 +121,12 @@ provision)
         sleep 5
         after=$(ndctl list -RNi; seed_uuid)
         [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") || true; fail "an activation by nobody changed the nd bus"; }
+        check_match "$(plan_row s6)" '^skip	.*not active' "the plan row of the disabled s6"
         # the admin is done
-        echo 0 > "/sys/bus/nd/devices/$seed/size" 2>/dev/null || true
         echo 00000000-0000-0000-0000-000000000000 > "/sys/bus/nd/devices/$seed/uuid"
-        ndctl enable-namespace "$(ns_named log)" > /dev/null
+        ndctl destroy-namespace -f "$s6" > /dev/null
+        rm /etc/pmemnsd/policy.d/40-s6.conf
+        pmemnsctl reload || fail "reload without s6"
         pmemnsd_apply > /dev/null || fail "the last Apply"
         ns_table
         ;;
@@ -121,7 +142,7 @@ nodrivers)
                 row=$(plan_row $n)
                 log "$n: $row"
                 check_match "$row" '^skip	.*not active: the nd_pmem driver is not loaded' "plan row of $n"
-                dev=$(ns_named $n)
+                dev=$(ns_dev $n)
                 state=$(busctl get-property org.pmemnsd1 "/org/pmemnsd1/namespace/${dev/./_}" org.pmemnsd1.Namespace State)
                 check_eq "$state" 's "failed"' "the State of $n"
         done
