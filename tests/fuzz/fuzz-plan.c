@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libFuzzer target: the planner. The input bytes describe a kernel, up to three regions
+ * with their existing namespaces (sorted, not overlapping, some named like the policies'
+ * instances, some foreign, blank, with a signature or disabled), and up to five policies
+ * that are written out as policy text and read with config_load_strings(), so that the
+ * planner sees only configurations the parser accepts. plan_compute() must then keep its
+ * invariants, or this aborts:
+ *   - every create row lies inside its region and, unless the region's labels are to be
+ *     initialised (which removes what is there), overlaps no existing namespace; a create
+ *     that converts a namespace in place covers exactly that namespace;
+ *   - no two create or adopt rows of one region overlap;
+ *   - a create row offers at least the usable-size its policy asks for, and at least the
+ *     size for 'size = N'; its usable size is no more than its raw size.
+ * Some inputs then set a policy's size beyond what the parser accepts (up to 2^64 - 1), as
+ * a Config built by other means could; some plan an imperative request (CreateNamespace,
+ * whose size the D-Bus layer keeps within 1 and the region's size) instead. */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/config.h"
+#include "kernel.h"
+#include "plan/planner.h"
+#include "util/macro.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct Bytes {
+        const uint8_t *p;
+        size_t n;
+} Bytes;
+
+/* The next byte, 0 once the input is used up. */
+static unsigned byte(Bytes *b) {
+        if (b->n == 0)
+                return 0;
+        b->n--;
+        return *b->p++;
+}
+
+static unsigned pick(Bytes *b, unsigned n) {
+        return byte(b) % n;
+}
+
+static uint64_t u64(Bytes *b) {
+        uint64_t v = 0;
+        for (unsigned i = 0; i < 8; i++)
+                v |= (uint64_t) byte(b) << (8 * i);
+        return v;
+}
+
+#define N_POLICIES_MAX 5
+#define N_REGIONS_MAX 3
+#define N_NS_MAX 6
+
+/* ---- the configuration ----------------------------------------------------------------- */
+
+static const char *const modes[] = { "fsdax", "devdax", "sector", "raw" };
+static const char *const granularities[] = { NULL, "auto", "subsection", "compat", "section",
+                                             "2M", "16M", "128M", "1G", "4K", "64K", "65536T" };
+static const char *const match_devs[] = { NULL, "region0", "region1", "region2", "region*",
+                                          "region[01]", "nope" };
+
+/* A size for 'size =' or 'usable-size =': mostly small multiples, sometimes odd or huge. */
+static void size_value(Bytes *b, char *buf, size_t len, bool claimed) {
+        switch (pick(b, 8)) {
+        case 0:
+                snprintf(buf, len, "%uM", (claimed ? 16 : 1) + pick(b, 256));
+                break;
+        case 1:
+                snprintf(buf, len, "%uK", 4 * (1 + byte(b) + 256 * byte(b)));
+                break;
+        case 2:
+                snprintf(buf, len, "%uG", 1 + pick(b, 80));
+                break;
+        case 3: /* anything up to the 2^56 the parser accepts */
+                snprintf(buf, len, "%" PRIu64, u64(b) % CONF_SIZE_MAX + 1);
+                break;
+        case 4:
+                snprintf(buf, len, "%" PRIu64, CONF_SIZE_MAX - (u64(b) % (UINT64_C(1) << 32)));
+                break;
+        case 5:
+                snprintf(buf, len, "%" PRIu64, (uint64_t) (1 + byte(b) + 256 * byte(b)) * 4096 + byte(b));
+                break;
+        default:
+                snprintf(buf, len, "%uM", 16 + 2 * pick(b, 64));
+                break;
+        }
+}
+
+static int policy_text(Bytes *b, char *text, size_t len, unsigned *ret_n_policies) {
+        unsigned n_sel = 1 + pick(b, 2), n_pol = pick(b, N_POLICIES_MAX + 1);
+        bool rest_taken[2] = {};
+        size_t o = 0;
+
+#define PUT(...) (o += (size_t) snprintf(text + o, o < len ? len - o : 0, __VA_ARGS__))
+        for (unsigned s = 0; s < n_sel; s++) {
+                const char *dev = match_devs[pick(b, ELEMENTSOF(match_devs))];
+                const char *g = granularities[pick(b, ELEMENTSOF(granularities))];
+                PUT("[region s%u]\n", s);
+                if (dev)
+                        PUT("match.dev = %s\n", dev);
+                if (g)
+                        PUT("granularity = %s\n", g);
+                if (pick(b, 2))
+                        PUT("init-labels = yes\n");
+        }
+        for (unsigned i = 0; i < n_pol; i++) {
+                unsigned sel = pick(b, n_sel), m = pick(b, ELEMENTSOF(modes));
+                bool claimed = m != 3;
+                char v[32];
+
+                PUT("[namespace p%u]\nregion = s%u\nmode = %s\n", i, sel, modes[m]);
+                switch (pick(b, 5)) {
+                case 0:
+                        size_value(b, v, sizeof(v), claimed);
+                        PUT("usable-size = %s\n", v);
+                        break;
+                case 1:
+                        PUT("size = %u%%\n", 1 + pick(b, 100));
+                        break;
+                case 2:
+                        if (!rest_taken[sel]) {
+                                rest_taken[sel] = true;
+                                PUT("size = rest\n");
+                                break;
+                        }
+                        __attribute__((fallthrough));
+                default:
+                        size_value(b, v, sizeof(v), claimed);
+                        PUT("size = %s\n", v);
+                        break;
+                }
+                if (pick(b, 3) == 0)
+                        PUT("count = %u\n", 1 + pick(b, 4));
+                if (m <= 1) {
+                        static const char *const aligns[] = { NULL, "4K", "2M", "1G" };
+                        const char *a = aligns[pick(b, 4)];
+                        bool ram = m == 1 && pick(b, 3) == 0;
+                        if (ram && a && streq(a, "1G"))
+                                a = NULL;
+                        if (pick(b, 2))
+                                PUT("map = %s\n", pick(b, 2) ? "mem" : "dev");
+                        if (a)
+                                PUT("align = %s\n", a);
+                        if (ram)
+                                PUT("system-ram = %s\n", pick(b, 2) ? "online" : "online-movable");
+                }
+                if (m == 2 && pick(b, 2))
+                        PUT("sector-size = %s\n", pick(b, 2) ? "512" : "4096");
+        }
+#undef PUT
+        *ret_n_policies = n_pol;
+        return o < len ? 0 : -ENOBUFS;
+}
+
+/* ---- the regions ----------------------------------------------------------------------- */
+
+static char *xstrdup(const char *s) {
+        char *d = strdup(s);
+        if (!d)
+                abort();
+        return d;
+}
+
+/* A label name: foreign, empty, or an instance name of one of the policies. */
+static char *ns_name(Bytes *b) {
+        char buf[32];
+        switch (pick(b, 5)) {
+        case 0:
+                return xstrdup("");
+        case 1:
+                return xstrdup("admin");
+        case 2:
+                snprintf(buf, sizeof(buf), "p%u.%u", pick(b, N_POLICIES_MAX), pick(b, 4));
+                return xstrdup(buf);
+        default:
+                snprintf(buf, sizeof(buf), "p%u", pick(b, N_POLICIES_MAX));
+                return xstrdup(buf);
+        }
+}
+
+static NsState ns_make(Bytes *b, const char *region_dev, unsigned i, uint64_t start, uint64_t size,
+                       bool labeled) {
+        static const uint64_t aligns[] = { 0, 4 * KiB, 2 * MiB, GiB };
+        char dev[48];
+        NsState n;
+
+        snprintf(dev, sizeof(dev), "namespace%s.%u", region_dev + strlen("region"), i);
+        n = (NsState) {
+                .dev = xstrdup(dev),
+                .name = labeled ? ns_name(b) : xstrdup(""),
+                .uuid = xstrdup(""),
+                .mode = (NsMode) pick(b, 4),
+                .start = start,
+                .size = size,
+                .map = pick(b, 2) ? NS_MAP_DEV : NS_MAP_MEM,
+                .align = aligns[pick(b, 4)],
+                .enabled = pick(b, 6) != 0,
+        };
+        if (n.mode != NS_MODE_RAW)
+                n.usable = pick(b, 2) ? size - size / 64 : 0;
+        else {
+                n.blank = pick(b, 2);
+                if (pick(b, 3) == 0)
+                        n.signature = xstrdup("ext4");
+        }
+        n.blockdev = n.mode == NS_MODE_DEVDAX ? NULL : xstrdup("pmem9");
+        n.chardev = n.mode == NS_MODE_DEVDAX ? xstrdup("dax9.0") : NULL;
+        return n;
+}
+
+static void region_make(Bytes *b, unsigned idx, RegionState *r) {
+        static const char *const providers[] = { "ACPI.NFIT", "e820", "of_pmem" };
+        static const uint64_t aligns[] = { 0, 2 * MiB, 16 * MiB, 32 * MiB };
+        char dev[16];
+        uint64_t start, size, cur, end;
+
+        /* starts on a 2M boundary at least, each region in its own 8T window */
+        start = (uint64_t) (idx + 1) * 8 * TiB + (uint64_t) pick(b, 64) * 256 * MiB +
+                (uint64_t) pick(b, 8) * 2 * MiB;
+        switch (pick(b, 4)) {
+        case 0:
+                size = (uint64_t) (1 + pick(b, 64)) * 16 * MiB;
+                break;
+        case 1:
+                size = (uint64_t) (1 + byte(b) + 256 * pick(b, 16)) * 2 * MiB;
+                break;
+        case 2:
+                size = (uint64_t) (1 + pick(b, 128)) * GiB + (uint64_t) pick(b, 4) * 2 * MiB;
+                break;
+        default:
+                size = (uint64_t) (1 + pick(b, 4)) * TiB;
+                break;
+        }
+        snprintf(dev, sizeof(dev), "region%u", idx);
+        *r = (RegionState) {
+                .dev = xstrdup(dev),
+                .type = xstrdup("pmem"),
+                .provider = xstrdup(providers[pick(b, 3)]),
+                .numa_node = (int) pick(b, 2),
+                .start = start,
+                .size = size,
+                .align = aligns[pick(b, 4)],
+                .ways = 1 + pick(b, 4),
+                .labeled = pick(b, 4) != 0,
+                .labels_v1_2 = pick(b, 2),
+                .enabled = pick(b, 8) != 0,
+        };
+        r->can_init_labels = !r->labeled && pick(b, 2);
+        r->namespaces = calloc(N_NS_MAX, sizeof(NsState));
+        if (!r->namespaces)
+                abort();
+
+        if (!r->labeled) {
+                /* label-less: nothing, or one namespace spanning the region */
+                if (pick(b, 4) != 0)
+                        r->namespaces[r->n_namespaces++] = ns_make(b, r->dev, 0, start, size, false);
+        } else {
+                cur = start;
+                end = start + size;
+                for (unsigned i = 0, n = pick(b, N_NS_MAX + 1); i < n; i++) {
+                        uint64_t gap = (uint64_t) pick(b, 4) * (pick(b, 2) ? 2 * MiB : 4 * KiB);
+                        uint64_t sz = (uint64_t) (1 + pick(b, 64)) * (pick(b, 2) ? 16 * MiB : 2 * MiB);
+                        if (pick(b, 8) == 0)
+                                sz = end - cur; /* to the end */
+                        if (gap >= end - cur || sz > end - cur - gap)
+                                break;
+                        r->namespaces[r->n_namespaces] =
+                                ns_make(b, r->dev, r->n_namespaces, cur + gap, sz, true);
+                        r->n_namespaces++;
+                        cur += gap + sz;
+                }
+        }
+        uint64_t used = 0;
+        for (size_t i = 0; i < r->n_namespaces; i++)
+                used += r->namespaces[i].size;
+        r->available_size = r->labeled ? size - used : 0;
+        r->max_available_extent = r->available_size;
+}
+
+/* ---- the invariants -------------------------------------------------------------------- */
+
+static bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs) {
+        return as > 0 && bs > 0 && a < b + bs && b < a + as;
+}
+
+static const RegionState *region_of(const RegionState *r, size_t n, const char *dev) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(r[i].dev, dev))
+                        return &r[i];
+        return NULL;
+}
+
+static void fail(const char *what, const PlanRow *a, const PlanRow *b) {
+        fprintf(stderr, "invariant broken: %s\n", what);
+        fprintf(stderr, "  %s %s %s start=%#" PRIx64 " size=%" PRIu64 " usable=%" PRIu64 ": %s\n",
+                plan_action_to_string(a->action), a->instance, a->region, a->start, a->size,
+                a->usable, a->message ? a->message : "");
+        if (b)
+                fprintf(stderr, "  %s %s %s start=%#" PRIx64 " size=%" PRIu64 ": %s\n",
+                        plan_action_to_string(b->action), b->instance, b->region, b->start, b->size,
+                        b->message ? b->message : "");
+        abort();
+}
+
+static void check_plan(const Plan *p, const Config *c, const RegionState *regions, size_t n,
+                       const PlanRequest *q) {
+        for (size_t i = 0; i < p->n_rows; i++) {
+                const PlanRow *a = &p->rows[i];
+                const RegionState *r = region_of(regions, n, a->region);
+                const RegionPlan *rp = NULL;
+                const NamespacePolicy *pol = a->policy >= 0 ? &c->policies[a->policy] : NULL;
+
+                if (!r)
+                        fail("a row for an unknown region", a, NULL);
+                if (a->policy >= (ssize_t) c->n_policies)
+                        fail("a row for an unknown policy", a, NULL);
+                for (size_t j = 0; j < p->n_regions; j++)
+                        if (streq(p->regions[j].region, a->region))
+                                rp = &p->regions[j];
+                if (a->action != PLAN_CREATE && a->action != PLAN_ADOPT)
+                        continue;
+
+                if (a->action == PLAN_CREATE) {
+                        if (a->size == 0)
+                                fail("a create of size 0", a, NULL);
+                        if (q && a->size < q->size)
+                                fail("a create below the requested size", a, NULL);
+                        if (a->start < r->start || a->size > r->size ||
+                            a->start - r->start > r->size - a->size)
+                                fail("a create outside its region", a, NULL);
+                        if (a->usable > a->size)
+                                fail("a create whose usable size exceeds its raw size", a, NULL);
+                        if (pol && pol->size_kind == SIZE_USABLE && a->usable < pol->size)
+                                fail("a create below the policy's usable-size", a, NULL);
+                        if (pol && pol->size_kind == SIZE_BYTES && !a->convert_existing &&
+                            a->size < pol->size)
+                                fail("a create below the policy's size", a, NULL);
+                        if (a->convert_existing) {
+                                bool found = false;
+                                for (size_t j = 0; j < r->n_namespaces; j++)
+                                        if (a->ns_dev && streq(r->namespaces[j].dev, a->ns_dev) &&
+                                            r->namespaces[j].start == a->start &&
+                                            r->namespaces[j].size == a->size)
+                                                found = true;
+                                if (!found)
+                                        fail("a conversion that is not exactly an existing namespace", a,
+                                             NULL);
+                        } else if (!(rp && rp->init_labels)) {
+                                for (size_t j = 0; j < r->n_namespaces; j++)
+                                        if (overlaps(a->start, a->size, r->namespaces[j].start,
+                                                     r->namespaces[j].size))
+                                                fail("a create over an existing namespace", a, NULL);
+                        }
+                }
+                for (size_t j = 0; j < i; j++) {
+                        const PlanRow *b = &p->rows[j];
+                        if ((b->action == PLAN_CREATE || b->action == PLAN_ADOPT) &&
+                            streq(b->region, a->region) && overlaps(a->start, a->size, b->start, b->size))
+                                fail("two rows of one region overlap", a, b);
+                }
+        }
+}
+
+/* ---- the target ------------------------------------------------------------------------ */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        static const struct {
+                const char *release, *machine, *block;
+                uint64_t page;
+                bool align_seen;
+        } kernels[] = {
+                { "6.1.0", "x86_64", "8000000", 4096, true },
+                { "6.12.0", "x86_64", "8000000", 4096, true },
+                { "5.4.0", "x86_64", "8000000", 4096, false },
+                { "5.2.0", "x86_64", NULL, 4096, false },
+                { "6.1.0", "aarch64", "40000000", 65536, true },
+                { "6.1.0", "ppc64le", "10000000", 65536, true },
+        };
+        Bytes b = { data, size };
+        RegionState regions[N_REGIONS_MAX] = {};
+        unsigned n_regions, n_policies, kx;
+        char text[4096];
+        KernelInfo k;
+        Config c = {};
+        ConfDiags d = {};
+        Plan plan = {};
+        const char *files[] = { "50-fuzz.conf", text, NULL };
+
+        kx = pick(&b, ELEMENTSOF(kernels));
+        KernelInputs kin = { .release = kernels[kx].release, .machine = kernels[kx].machine,
+                             .page_size = kernels[kx].page, .block_size_bytes = kernels[kx].block,
+                             .region_align_seen = kernels[kx].align_seen };
+        if (kernel_info_from(&kin, &k) < 0)
+                abort();
+
+        if (policy_text(&b, text, sizeof(text), &n_policies) < 0)
+                return 0;
+        n_regions = 1 + pick(&b, N_REGIONS_MAX);
+        for (unsigned i = 0; i < n_regions; i++)
+                region_make(&b, i, &regions[i]);
+
+        if (config_load_strings(NULL, files, &c, &d) == 0) {
+                PlanInput in = { .config = &c, .kernel = &k, .regions = regions, .n_regions = n_regions };
+                PlanRequest q = {};
+
+                for (size_t i = 0; i < c.n_policies; i++)
+                        if ((c.policies[i].size_kind == SIZE_BYTES ||
+                             c.policies[i].size_kind == SIZE_USABLE) && pick(&b, 8) == 0)
+                                c.policies[i].size = pick(&b, 2) ? UINT64_MAX - pick(&b, 64) * MiB
+                                                                 : u64(&b) | 1;
+                if (pick(&b, 8) == 0) {
+                        const RegionState *r = &regions[pick(&b, n_regions)];
+                        q = (PlanRequest) {
+                                .region = r->dev,
+                                .name = "req",
+                                .mode = (NsMode) pick(&b, 4),
+                                .size = 1 + u64(&b) % r->size,
+                                .map = NS_MAP_DEV,
+                        };
+                        if (q.mode == NS_MODE_FSDAX || q.mode == NS_MODE_DEVDAX) {
+                                static const uint64_t aligns[] = { 0, 4 * KiB, 2 * MiB, GiB };
+                                q.map = pick(&b, 2) ? NS_MAP_DEV : NS_MAP_MEM;
+                                q.align = aligns[pick(&b, 4)];
+                        } else if (q.mode == NS_MODE_SECTOR)
+                                q.sector_size = pick(&b, 2) ? 512 : 0;
+                        in.request = &q;
+                }
+                if (config_check_kernel(&c, &k, &d) == 0 && plan_compute(&in, &plan) == 0) {
+                        check_plan(&plan, &c, regions, n_regions, in.request);
+                        plan_done(&plan);
+                }
+                config_done(&c);
+        }
+        conf_diags_done(&d);
+        for (unsigned i = 0; i < n_regions; i++)
+                region_state_done(&regions[i]);
+        return 0;
+}
