@@ -46,7 +46,7 @@ wait_named() { wait_for 300 test -n "$(ns_named "$1")" || fail "$1 was not provi
 log "boot $PMEMNSD_TEST_BOOT: $PHASE on $(uname -r)"
 ns_table
 case "$PHASE" in
-provision)
+provision|provision-only)  # provision-only: without the ownership checks
         wait_named db
         wait_named log
         wait_for 60 test "$(ndctl list -N -n "$(ns_named db)" | jq -r '(.[0] // .).chardev')" != null
@@ -59,6 +59,7 @@ provision)
         sha256sum /mnt/log/data | cut -d' ' -f1 > /mnt/log/data.sum
         ns_table > /mnt/log/uuids
         umount /mnt/log
+        [ "$PHASE" = provision-only ] && { echo "PASS data-safety $PHASE"; exit 0; }
 
         # 10.3: an admin's raw namespace named like an instance, data after 8 KiB
         printf '[namespace cdb]\nregion = nv\nmode = fsdax\nsize = 64M\n' > /etc/pmemnsd/policy.d/20-cdb.conf
