@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <uuid.h>
 
 #include <linux/ndctl.h>
@@ -15,6 +16,7 @@
 #include <ndctl/libndctl.h>
 
 #include "nvdimm/nvdimm.h"
+#include "util/devbusy.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/size.h"
@@ -1536,47 +1538,34 @@ int nv_init_labels(NvCtx *c, const char *name, char **ret_error) {
 
 /* ---- destroy ------------------------------------------------------------------------------- */
 
+/* Is the device-dax character device devname open or mapped by any process? By device
+ * number (util/devbusy.h), so also through another node than /dev/devname. The number comes
+ * from sysfs, not from a node someone could have replaced. Unknown counts as busy. */
 static bool char_device_is_open(const char *devname) {
-        char target[PATH_MAX], want[128];
-        DIR *proc = opendir("/proc");
-        struct dirent *pe;
-        bool found = false;
+        char path[PATH_MAX], why[128];
+        unsigned maj, min;
+        DevUser u = {};
+        FILE *f;
+        int r, n = 0;
 
-        snprintf(want, sizeof(want), "/dev/%s", devname);
-        while (proc && !found && (pe = readdir(proc))) {
-                char path[300];
-                DIR *fds;
-                struct dirent *fe;
-                FILE *maps;
-                char line[PATH_MAX + 128];
-
-                if (pe->d_name[0] < '0' || pe->d_name[0] > '9')
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%s/fd", pe->d_name);
-                fds = opendir(path);
-                while (fds && !found && (fe = readdir(fds))) {
-                        char link[600];
-                        ssize_t n;
-                        snprintf(link, sizeof(link), "%s/%s", path, fe->d_name);
-                        n = readlink(link, target, sizeof(target) - 1);
-                        if (n > 0) {
-                                target[n] = '\0';
-                                found = streq(target, want);
-                        }
-                }
-                if (fds)
-                        closedir(fds);
-                /* a mapping outlives the file descriptor */
-                snprintf(path, sizeof(path), "/proc/%s/maps", pe->d_name);
-                maps = fopen(path, "re");
-                while (maps && !found && fgets(line, sizeof(line), maps))
-                        found = strstr(line, want) != NULL;
-                if (maps)
-                        fclose(maps);
+        snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/dev", devname);
+        f = fopen(path, "re");
+        if (f) {
+                n = fscanf(f, "%u:%u", &maj, &min);
+                fclose(f);
         }
-        if (proc)
-                closedir(proc);
-        return found;
+        if (n != 2) {
+                struct stat st;
+                snprintf(path, sizeof(path), "/dev/%s", devname);
+                if (stat(path, &st) < 0 || !S_ISCHR(st.st_mode))
+                        return true;
+                maj = major(st.st_rdev);
+                min = minor(st.st_rdev);
+        }
+        r = devbusy_find(makedev(maj, min), S_IFCHR, 0, &u);
+        if (r > 0)
+                log_info("/dev/%s (%u:%u): %s.", devname, maj, min, devuser_describe(&u, why, sizeof(why)));
+        return r != 0;
 }
 
 static int zero_info_block(struct ndctl_namespace *ndns, char **err) {
