@@ -21,6 +21,14 @@
 # by design) then fails for want of room instead of creating something; each call's error
 # text is checked, so a call that should have been refused on its arguments but got as far
 # as the allocator is still noticed.
+#
+# Then text the daemon did not write (issue 10 item 8): a policy file named 20-caf\xe9.conf
+# (Latin-1, not UTF-8) and foreign namespaces labelled bad\xffname and esc<ESC>[2Jctl, made in
+# the space of the raw namespace: status, list, plan, apply, reload, GetManagedObjects and
+# Plan all answer, with the invalid bytes written as \xNN and pmemnsctl's text output free of
+# control characters; a rejected config whose file name and value are not UTF-8 is
+# answered with the reason. And a root caller whose call is read only after it disconnected
+# (issue 10 item 12) is refused, logged as such (not as uid -1), and nothing is applied.
 set -euo pipefail
 . /pmemnsd-test/guest-lib.sh
 
@@ -421,4 +429,124 @@ if [ ${#PROBLEMS[@]} -gt 0 ]; then
         fail "${#PROBLEMS[@]} of $CALLS hostile calls were not refused as expected"
 fi
 check_eq "$((ERRORS + TOLERATED))" "$CALLS" "calls answered with an error"
+
+# ---- a root caller that disconnects right after its call (issue 10 item 12) ----------------------------------
+# The daemon is stopped while busctl sends Apply without waiting for the answer and exits,
+# so the call is read after the bus forgot its sender: the credentials cannot be read.
+log "a caller that disconnected before its credentials could be read"
+SINCE12=$(date '+%Y-%m-%d %H:%M:%S')
+journal_has() { journalctl -u pmemnsd --since "$1" --no-pager -o cat | grep -Eq "$2"; }
+MON=/run/pmemnsd-test-applied.json
+timeout -s INT 60 stdbuf -oL busctl monitor --json=short \
+        --match "type='signal',interface='$MI',member='Applied'" > $MON 2>/dev/null &
+MONPID=$!
+sleep 2
+applied_signals() { grep -c '"Applied"' $MON || true; }
+monitor_saw_applied() { [ "$(applied_signals)" -ge 1 ]; }
+check_eq "$(applied_signals)" 0 "Applied signals before the call"
+kill -STOP "$PID"
+busctl --expect-reply=no -- call $D $MP $MI Apply || { kill -CONT "$PID"; fail "busctl could not send Apply"; }
+sleep 1
+kill -CONT "$PID"
+GONE='Denied Apply\(\): the caller \(sender :[0-9]+\.[0-9]+\) disconnected before its credentials could be read'
+wait_for 30 journal_has "$SINCE12" "$GONE" || {
+        journalctl -u pmemnsd --since "$SINCE12" --no-pager -o cat | tail -5
+        fail "no 'Denied Apply(): the caller ... disconnected' in the journal"
+}
+journalctl -u pmemnsd --since "$SINCE12" --no-pager -o cat | grep -E 'Denied Apply' | head -3
+alive "a caller that disconnected"
+sleep 2
+check_eq "$(applied_signals)" 0 "Applied signals after the refused Apply (it must not run)"
+# the monitor does see an Apply that runs
+pmemnsctl apply >/dev/null || fail "pmemnsctl apply"
+wait_for 10 monitor_saw_applied || fail "busctl monitor saw no Applied signal after pmemnsctl apply"
+kill -INT $MONPID 2>/dev/null || true
+wait $MONPID 2>/dev/null || true
+if journalctl -u pmemnsd --since "$SINCE" --no-pager -o cat | grep -E 'uid -1'; then
+        fail "a caller is logged as uid -1"
+fi
+
+# ---- names that are not UTF-8, names with control characters (issue 10 item 8) ----------------------------
+log "names that are not UTF-8 and names with control characters"
+SINCE8=$(date '+%Y-%m-%d %H:%M:%S')
+CAFE=/etc/pmemnsd/policy.d/20-caf$'\xe9'.conf
+BADNAME=$'bad\xffname' CTLNAME=$'esc\x1b[2Jctl'
+BADSHOWN='bad\xffname' CTLSHOWN='esc\x1b[2Jctl'   # as the bus and pmemnsctl write them
+printf '# the name of this file is not UTF-8 (Latin-1 e acute)\n' > "$CAFE"
+# make room: the raw namespace that filled the region is no longer a policy's
+sed -i '/^\[namespace fill\]/,$d' /etc/pmemnsd/policy.d/50-hostile.conf
+out=$(timeout 60 pmemnsctl reload 2>&1) || fail "pmemnsctl reload with a policy file named 20-caf\\xe9.conf: $out"
+FILL=$(ns_dev fill)
+[ -n "$FILL" ] || fail "the raw namespace fill is gone"
+ndctl destroy-namespace -f "$FILL" >/dev/null 2>&1 || fail "ndctl destroy-namespace $FILL"
+# ns_with_label NAME: the namespace whose label name is NAME, from sysfs (byte for byte)
+ns_with_label() {
+        local d n
+        for d in /sys/bus/nd/devices/namespace*; do
+                n=$(cat "$d/alt_name" 2>/dev/null) || continue
+                [ "$n" = "$1" ] && [ "$(cat "$d/size")" != 0 ] && { basename "$d"; return 0; }
+        done
+        return 1
+}
+for name in "$BADNAME" "$CTLNAME"; do
+        ndctl create-namespace -r "$REGION" -m raw -s 32M -n "$name" >/dev/null 2>&1 ||
+                fail "ndctl create-namespace -n $(printf '%q' "$name")"
+done
+BADDEV=$(ns_with_label "$BADNAME") || fail "no namespace labelled bad\\xffname"
+CTLDEV=$(ns_with_label "$CTLNAME") || fail "no namespace labelled esc\\x1b[2Jctl"
+log "labels: $BADDEV $(od -An -c "/sys/bus/nd/devices/$BADDEV/alt_name" | tr -s ' '), $CTLDEV $(od -An -c "/sys/bus/nd/devices/$CTLDEV/alt_name" | tr -s ' ')"
+
+# GetManagedObjects (busctl, not pmemnsctl): the names as the bus carries them
+bus_names() {
+        $B --json=short call $D $MP org.freedesktop.DBus.ObjectManager GetManagedObjects |
+                jq -r '.data[0][] | .["org.pmemnsd1.Namespace"].Name.data // empty'
+}
+bus_has_name() { bus_names 2>/dev/null | grep -qxF -- "$1"; }
+wait_for 30 bus_has_name "$BADSHOWN" || { bus_names || true; fail "GetManagedObjects: no namespace named $BADSHOWN"; }
+wait_for 10 bus_has_name "$CTLNAME" || { bus_names || true; fail "GetManagedObjects: no namespace named esc<ESC>[2Jctl"; }
+check_eq "$($B --json=short get-property $D "$MP/namespace/${BADDEV//./_}" org.pmemnsd1.Namespace Name | jq -r .data)" \
+        "$BADSHOWN" "property Name of $BADDEV"
+check_eq "$($B --json=short call $D $MP $PI GetAll s $MI | jq -r '.data[0].PolicyFiles.data[]' | grep -c -F '20-caf\xe9.conf')" \
+        1 "PolicyFiles with 20-caf\\xe9.conf (GetAll)"
+# Plan: the foreign namespace's row quotes its name
+out=$($B --json=short call $D $MP $MI Plan) || fail "Plan: $out"
+jq -r '.data[0][] | .[7]' <<< "$out" | grep -F "$BADDEV '$BADSHOWN'" ||
+        fail "Plan: no row quotes $BADDEV '$BADSHOWN'"
+
+# pmemnsctl: everything answers, text output escaped, --json as the daemon sent it
+out=$(timeout 60 pmemnsctl status 2>&1) || fail "pmemnsctl status: $out"
+grep -F '20-caf\xe9.conf' <<< "$out" || fail "pmemnsctl status does not show 20-caf\\xe9.conf"
+out=$(timeout 60 pmemnsctl list 2>&1) || fail "pmemnsctl list: $out"
+echo "$out"
+grep -qF -- "$BADSHOWN" <<< "$out" || fail "pmemnsctl list does not show $BADSHOWN"
+grep -qF -- "$CTLSHOWN" <<< "$out" || fail "pmemnsctl list does not show $CTLSHOWN"
+for cmd in "list" "plan" "status" "apply" "map"; do
+        # shellcheck disable=SC2086 # cmd is one word
+        out=$(timeout 120 pmemnsctl $cmd 2>&1) || fail "pmemnsctl $cmd: $out"
+        if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<< "$out"; then
+                fail "pmemnsctl $cmd writes control characters: $(printf '%q' "$out")"
+        fi
+        [ "$cmd" = status ] || grep -qF -- "$CTLSHOWN" <<< "$out" || fail "pmemnsctl $cmd does not show $CTLSHOWN"
+done
+pmemnsctl plan | grep -F "$BADDEV '$BADSHOWN'"
+out=$(pmemnsctl --json list --namespaces) || fail "pmemnsctl --json list"
+jq -e --arg b "$BADSHOWN" --arg c "$CTLNAME" \
+        '[.namespaces[] | select(.Name == $b or .Name == $c)] | length == 2' <<< "$out" >/dev/null ||
+        fail "pmemnsctl --json list: the names are not as the daemon sent them"
+
+# a rejected config whose file name and value are not UTF-8: the reason comes back
+printf '[namespace odd]\nregion = main\nmode = fs\xffdax\nsize = 32M\n' > "$CAFE"
+rc=0
+out=$(timeout 60 pmemnsctl reload 2>&1) || rc=$?
+check_ne "$rc" 0 "pmemnsctl reload of a config with mode = fs\\xffdax"
+check_ne "$rc" 124 "pmemnsctl reload (no answer)"
+echo "$out"
+check_match "$out" 'rejected.*20-caf\\xe9\.conf:3: .*fs\\xffdax' "pmemnsctl reload's reason"
+printf '# the name of this file is not UTF-8\n' > "$CAFE"
+out=$(timeout 60 pmemnsctl reload 2>&1) || fail "pmemnsctl reload after the fix: $out"
+
+check_eq "$(systemctl show -p MainPID --value pmemnsd.service)" "$PID" "MainPID after the names that are not UTF-8"
+if journalctl -u pmemnsd --since "$SINCE8" --no-pager -o cat | grep -E "Failed to emit|$CRASH"; then
+        fail "the journal shows a failed signal or a crash"
+fi
 echo "PASS hostile"
