@@ -456,7 +456,7 @@ if want flood; then
                 fail "flood: plan-flood failed: $(cat /tmp/flood.txt)"
         read -r u1 s1 < <(ticks "$pid")
         [ "$(daemon_pid)" = "$pid" ] || fail "flood: the daemon restarted during the flood"
-        # pair I ALONE_MS FLOODED_MS ANSWERED LIMITED OTHER FLOOD_MS
+        # pair I ALONE_MS FLOODED_MS ANSWERED LIMITED OTHER SEND_MS DRAIN_MS
         while read -r _ i rest; do out "flood.pair.$i" "$rest"; done < /tmp/flood.txt
         out flood.daemon_ticks "$((u1 - u0))/$((s1 - s0))"
 fi

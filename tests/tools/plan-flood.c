@@ -12,12 +12,13 @@
  * order) the child tells the parent, which times one more Apply() on its own connection
  * opened beforehand as root. The child collects every reply and exits. One line per pair:
  *
- *   pair I ALONE_MS FLOODED_MS ANSWERED LIMITED OTHER FLOOD_MS
+ *   pair I ALONE_MS FLOODED_MS ANSWERED LIMITED OTHER SEND_MS DRAIN_MS
  *
  * ANSWERED: Plan() calls the daemon answered; LIMITED: refused by dbus-daemon with
  * LimitsExceeded (max_replies_per_connection, 128 on the system bus by default), so never
- * queued at the daemon; OTHER: any other error; FLOOD_MS: from the first call sent to the
- * last answer, as the child saw it. Times are CLOCK_MONOTONIC from the call to its reply.
+ * queued at the daemon; OTHER: any other error; SEND_MS: from the first call sent to the
+ * barrier passed (the Apply() is sent then); DRAIN_MS: from there to the last answer, as the
+ * child saw it (0 when all came before). Times are CLOCK_MONOTONIC from call to reply.
  * A measurement, not a test: it exits non-zero only when a call could not be made or
  * Apply() failed.
  */
@@ -119,7 +120,7 @@ static int flood(const char *user, unsigned calls, unsigned conns, int fd) {
         Tally t = {};
         unsigned barriers = 0;
         struct passwd *pw;
-        double t0;
+        double t0, t1;
         char line[128];
         int r;
 
@@ -168,12 +169,13 @@ static int flood(const char *user, unsigned calls, unsigned conns, int fd) {
         }
         if (pump(bus, conns, &barriers) < 0)
                 return 1;
+        t1 = now_ms();
         if (write(fd, "S", 1) != 1)
                 return 1;
         if (pump(bus, conns, &t.pending) < 0)
                 return 1;
-        snprintf(line, sizeof(line), "%u %u %u %.1f\n", t.answered, t.limited, t.other,
-                 t.last > t0 ? t.last - t0 : 0.0);
+        snprintf(line, sizeof(line), "%u %u %u %.1f %.1f\n", t.answered, t.limited, t.other,
+                 t1 - t0, t.last > t1 ? t.last - t1 : 0.0);
         if (write(fd, line, strlen(line)) < 0)
                 return 1;
         for (unsigned c = 0; c < conns; c++)
