@@ -437,7 +437,7 @@ log "a caller that disconnected before its credentials could be read"
 SINCE12=$(date '+%Y-%m-%d %H:%M:%S')
 journal_has() { journalctl -u pmemnsd --since "$1" --no-pager -o cat | grep -Eq "$2"; }
 MON=/run/pmemnsd-test-applied.json
-timeout -s INT 60 stdbuf -oL busctl monitor --json=short \
+timeout -s INT 300 stdbuf -oL busctl monitor --json=short \
         --match "type='signal',interface='$MI',member='Applied'" > $MON 2>/dev/null &
 MONPID=$!
 sleep 2
