@@ -12,48 +12,60 @@ static bool is_device(const struct stat *st, dev_t rdev, mode_t type) {
         return (st->st_mode & S_IFMT) == type && st->st_rdev == rdev;
 }
 
-static bool fds_use(int procfd, dev_t rdev, mode_t type) {
+static bool denied(int e) {
+        return e == EACCES || e == EPERM;
+}
+
+/* 1: one of the process's descriptors is the device; 0: none; -EACCES: cannot tell. */
+static int fds_use(int procfd, dev_t rdev, mode_t type) {
         struct dirent *de;
         struct stat st;
         DIR *d;
-        int fd;
-        bool found = false;
+        int fd, r = 0;
 
         fd = openat(procfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
-                return false;
+                return denied(errno) ? -EACCES : 0; /* ENOENT: gone */
         d = fdopendir(fd);
         if (!d) {
                 close(fd);
-                return false;
+                return 0;
         }
-        while (!found && (de = readdir(d)))
-                if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0)
-                        found = is_device(&st, rdev, type);
+        while (r == 0 && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                /* following the link needs ptrace read access to the process */
+                if (fstatat(dirfd(d), de->d_name, &st, 0) == 0)
+                        r = is_device(&st, rdev, type);
+                else if (denied(errno))
+                        r = -EACCES;
+        }
         closedir(d);
-        return found;
+        return r;
 }
 
-static bool maps_use(int procfd, dev_t rdev, mode_t type, DevBusyFlags flags) {
+/* 1: the process maps the device; 0: not; -EACCES: cannot tell. */
+static int maps_use(int procfd, dev_t rdev, mode_t type, DevBusyFlags flags) {
         _cleanup_free_ char *line = NULL;
         unsigned long long last_ino = 0;
         char last_dev[32] = "", rooted[PATH_MAX + 8];
         size_t size = 0;
-        bool found = false, map_files = !(flags & DEVBUSY_NO_MAP_FILES);
-        int fd, mfd = -1;
+        bool map_files = !(flags & DEVBUSY_NO_MAP_FILES);
+        int fd, mfd = -1, r = 0;
         FILE *f;
 
         fd = openat(procfd, "maps", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return false;
+                return denied(errno) ? -EACCES : 0;
         f = fdopen(fd, "re");
         if (!f) {
                 close(fd);
-                return false;
+                return 0;
         }
         if (map_files)
                 mfd = openat(procfd, "map_files", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        while (!found && getline(&line, &size, f) > 0) {
+        errno = 0;
+        while (r == 0 && getline(&line, &size, f) > 0) {
                 unsigned long start, end;
                 unsigned long long ino;
                 char dev[32], name[64];
@@ -74,10 +86,10 @@ static bool maps_use(int procfd, dev_t rdev, mode_t type, DevBusyFlags flags) {
                 if (mfd >= 0) {
                         snprintf(name, sizeof(name), "%lx-%lx", start, end);
                         if (fstatat(mfd, name, &st, 0) == 0) {
-                                found = is_device(&st, rdev, type);
+                                r = is_device(&st, rdev, type);
                                 continue;
                         }
-                        if (errno == EPERM || errno == EACCES) {
+                        if (denied(errno)) {
                                 /* no CAP_SYS_ADMIN: paths from here on */
                                 close(mfd);
                                 mfd = -1;
@@ -94,26 +106,34 @@ static bool maps_use(int procfd, dev_t rdev, mode_t type, DevBusyFlags flags) {
                 if (strlen(path) < sizeof(rooted) - 5) {
                         snprintf(rooted, sizeof(rooted), "root%s", path);
                         if (fstatat(procfd, rooted, &st, 0) == 0)
-                                found = is_device(&st, rdev, type);
+                                r = is_device(&st, rdev, type);
                 }
         }
+        /* a read refused half-way (the process changed its credentials) */
+        if (r == 0 && ferror(f) && denied(errno))
+                r = -EACCES;
         if (mfd >= 0)
                 close(mfd);
         fclose(f);
-        return found;
+        return r;
 }
 
 static int pid_use(int procfd, dev_t rdev, mode_t type, DevBusyFlags flags, bool *ret_mapped) {
-        bool mapped = false;
+        int fds, maps;
 
-        if (!fds_use(procfd, rdev, type)) {
-                if (!maps_use(procfd, rdev, type, flags))
-                        return 0;
-                mapped = true;
+        fds = fds_use(procfd, rdev, type);
+        if (fds > 0) {
+                if (ret_mapped)
+                        *ret_mapped = false;
+                return 1;
         }
-        if (ret_mapped)
-                *ret_mapped = mapped;
-        return 1;
+        maps = maps_use(procfd, rdev, type, flags);
+        if (maps > 0) {
+                if (ret_mapped)
+                        *ret_mapped = true;
+                return 1;
+        }
+        return fds < 0 ? fds : maps;
 }
 
 int devbusy_pid(pid_t pid, dev_t rdev, mode_t type, DevBusyFlags flags, bool *ret_mapped) {
@@ -129,7 +149,18 @@ int devbusy_pid(pid_t pid, dev_t rdev, mode_t type, DevBusyFlags flags, bool *re
         return r;
 }
 
+static void read_comm(int procfd, char *comm, size_t size) {
+        int fd = openat(procfd, "comm", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, comm, size - 1) : -1;
+
+        if (fd >= 0)
+                close(fd);
+        comm[n > 0 ? n : 0] = '\0';
+        comm[strcspn(comm, "\n")] = '\0';
+}
+
 int devbusy_find(dev_t rdev, mode_t type, pid_t except, DevUser *ret) {
+        DevUser unknown = {};
         struct dirent *de;
         DIR *proc;
         int r = 0;
@@ -137,11 +168,11 @@ int devbusy_find(dev_t rdev, mode_t type, pid_t except, DevUser *ret) {
         proc = opendir("/proc");
         if (!proc)
                 return -errno;
-        while (r == 0 && (de = readdir(proc))) {
+        while (r <= 0 && (de = readdir(proc))) {
                 char *end;
                 unsigned long pid = strtoul(de->d_name, &end, 10);
                 bool mapped = false;
-                int procfd;
+                int procfd, k;
 
                 if (de->d_name[0] < '1' || de->d_name[0] > '9' || *end || pid > INT_MAX ||
                     (pid_t) pid == except)
@@ -149,21 +180,24 @@ int devbusy_find(dev_t rdev, mode_t type, pid_t except, DevUser *ret) {
                 procfd = openat(dirfd(proc), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (procfd < 0)
                         continue;
-                r = pid_use(procfd, rdev, type, 0, &mapped);
-                if (r > 0 && ret) {
-                        int cfd = openat(procfd, "comm", O_RDONLY | O_CLOEXEC);
-                        ssize_t n = cfd >= 0 ? read(cfd, ret->comm, sizeof(ret->comm) - 1) : -1;
-
-                        if (cfd >= 0)
-                                close(cfd);
-                        ret->comm[n > 0 ? n : 0] = '\0';
-                        ret->comm[strcspn(ret->comm, "\n")] = '\0';
-                        ret->pid = (pid_t) pid;
-                        ret->mapped = mapped;
+                k = pid_use(procfd, rdev, type, 0, &mapped);
+                if (k > 0) {
+                        r = 1;
+                        if (ret) {
+                                *ret = (DevUser) { .pid = (pid_t) pid, .mapped = mapped };
+                                read_comm(procfd, ret->comm, sizeof(ret->comm));
+                        }
+                } else if (k < 0 && r == 0) {
+                        /* keep looking for one that certainly uses it */
+                        r = k;
+                        unknown = (DevUser) { .pid = (pid_t) pid, .unknown = true };
+                        read_comm(procfd, unknown.comm, sizeof(unknown.comm));
                 }
                 close(procfd);
         }
         closedir(proc);
+        if (r < 0 && ret)
+                *ret = unknown;
         return r;
 }
 
@@ -175,7 +209,10 @@ const char *devuser_describe(const DevUser *u, char *buf, size_t size) {
         for (i = 0; u->comm[i] && i < sizeof(comm) - 1; i++)
                 comm[i] = u->comm[i] >= 0x20 && u->comm[i] < 0x7f ? u->comm[i] : '?';
         comm[i] = '\0';
-        snprintf(buf, size, "process %d (%s) has it %s", (int) u->pid, comm,
-                 u->mapped ? "mapped" : "open");
+        if (u->unknown)
+                snprintf(buf, size, "process %d (%s) cannot be looked at", (int) u->pid, comm);
+        else
+                snprintf(buf, size, "process %d (%s) has it %s", (int) u->pid, comm,
+                         u->mapped ? "mapped" : "open");
         return buf;
 }

@@ -21,12 +21,17 @@
  *    is looked up in the process's own root (/proc/PID/root/PATH), which misses only a
  *    mapping whose node has been deleted since.
  * A mapping outlives the descriptor it was made from (a devdax user that closed its fd),
- * so both are needed. Processes whose /proc entries cannot be read are skipped. */
+ * so both are needed.
+ * Following a process's fd links and reading its maps needs ptrace read access to it: a
+ * caller whose capabilities are not a superset of the process's (a service with a
+ * CapabilityBoundingSet= looking at a root process) needs CAP_SYS_PTRACE. A process that
+ * cannot be looked at is not taken as "not using it": the answer is then -EACCES. */
 
 typedef struct DevUser {
         pid_t pid;
         char comm[32];
-        bool mapped; /* found through a mapping, not an open descriptor */
+        bool mapped;  /* found through a mapping, not an open descriptor */
+        bool unknown; /* not found: this process could not be looked at (-EACCES) */
 } DevUser;
 
 typedef enum DevBusyFlags {
@@ -34,12 +39,14 @@ typedef enum DevBusyFlags {
 } DevBusyFlags;
 
 /* Whether process pid has the device rdev of type (S_IFCHR or S_IFBLK) open or mapped:
- * 1 (*ret_mapped says how, if not NULL), 0 if not or the process is gone. */
+ * 1 (*ret_mapped says how, if not NULL), 0 if not or the process is gone, -EACCES if its
+ * descriptors or mappings cannot be looked at. */
 int devbusy_pid(pid_t pid, dev_t rdev, mode_t type, DevBusyFlags flags, bool *ret_mapped);
 
 /* Whether any process other than except (0: none) has it open or mapped: 1 with the first
- * one found in *ret (if not NULL), 0 if none, -errno if /proc cannot be read. */
+ * one found in *ret (if not NULL), 0 if none; -EACCES if none does among those that could be
+ * looked at but some could not (the first of those in *ret), -errno if /proc cannot be read. */
 int devbusy_find(dev_t rdev, mode_t type, pid_t except, DevUser *ret);
 
-/* "process 1234 (qemu) has it mapped" style text for messages. */
+/* "process 1234 (qemu) has it mapped" or "... cannot be looked at" for messages. */
 const char *devuser_describe(const DevUser *u, char *buf, size_t size);

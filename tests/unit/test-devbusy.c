@@ -8,8 +8,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
@@ -221,6 +223,46 @@ TEST(mapped_through_alias) {
         child_stop(&c);
 }
 
+/* A process whose fd links and maps the checker may not follow (its capabilities are not
+ * a subset of the checker's: a service with a bounding set looking at a root process) is
+ * "cannot tell", never "free". */
+TEST(no_access_is_not_free) {
+        dev_t full = makedev(1, 7);
+        char node[PATH_MAX];
+        pid_t checker;
+        int status = 0;
+        Child c;
+
+        if (geteuid() != 0) {
+                printf("# not root: the checker cannot have fewer capabilities than the holder\n");
+                return;
+        }
+        alias("full2", full, node, sizeof(node));
+        c = child_start(node, HOW_OPEN);
+        checker = fork();
+        if (checker == 0) {
+                struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+                struct __user_cap_data_struct d[2] = {};
+                DevUser u = {};
+                int r;
+
+                if (syscall(SYS_capset, &h, d) < 0)
+                        _exit(10);
+                r = devbusy_pid(c.pid, full, S_IFCHR, 0, NULL);
+                if (r != -EACCES)
+                        _exit(20 + (r < 0 ? 9 : r));
+                /* over all processes: the holder cannot be looked at, nothing else has it */
+                r = devbusy_find(full, S_IFCHR, getpid(), &u);
+                _exit(r == -EACCES && u.unknown && u.pid > 0 ? 0 : r == 1 ? 31 : 32);
+        }
+        CHECK(checker > 0 && waitpid(checker, &status, 0) == checker);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                printf("#   the checker without capabilities exited with %d\n", WEXITSTATUS(status));
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        child_stop(&c);
+        unlink(node);
+}
+
 TEST(describe) {
         DevUser u = { .pid = 42, .comm = "qemu\033[1m", .mapped = true };
         char buf[128];
@@ -228,6 +270,8 @@ TEST(describe) {
         CHECK_STR(devuser_describe(&u, buf, sizeof(buf)), "process 42 (qemu?[1m) has it mapped");
         u.mapped = false;
         CHECK_STR(devuser_describe(&u, buf, sizeof(buf)), "process 42 (qemu?[1m) has it open");
+        u.unknown = true;
+        CHECK_STR(devuser_describe(&u, buf, sizeof(buf)), "process 42 (qemu?[1m) cannot be looked at");
 }
 
 /* runs before the tests (constructor): the directory the aliases go in */
