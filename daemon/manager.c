@@ -551,6 +551,14 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
         return 0;
 }
 
+/* Is the region bound to its driver (enabled)? */
+static bool region_is_enabled(const char *region) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/driver", region);
+        return access(path, F_OK) == 0;
+}
+
 int manager_apply(Manager *m, Plan *ret) {
         RegionState *regions = NULL;
         size_t n = 0;
@@ -584,7 +592,10 @@ int manager_apply(Manager *m, Plan *ret) {
                 if (r >= 0) {
                         disabled_begin(plan.regions[i].region);
                         r = nv_init_labels(c, plan.regions[i].region, &err);
-                        disabled_end(plan.regions[i].region);
+                        /* a region it could not enable again stays recorded: the next
+                         * apply's recovery enables it (recover_interrupted()) */
+                        if (r >= 0 || region_is_enabled(plan.regions[i].region))
+                                disabled_end(plan.regions[i].region);
                 }
                 nv_close(c);
                 if (r < 0) {
