@@ -835,7 +835,12 @@ static void plan_labelless(Ctx *c, RegionCtx *rc) {
         }
 }
 
-/* Can the label area be initialised? Only when nothing on the region could hold data. */
+/* Can the label area be initialised? Only when nothing on the region could hold data or be
+ * in use. The rule (pmemnsd.conf(5), init-labels): refused while its namespace has a
+ * personality, carries a signature, or is open, mounted or mapped. The region state shows
+ * the first two (a disabled namespace counts as carrying one: it cannot be probed); the
+ * rest needs a look at the running system, which nv_init_labels() takes, together with all
+ * of this again, just before it disables the region. */
 static const char *init_labels_refusal(const RegionState *r) {
         for (size_t i = 0; i < r->n_namespaces; i++) {
                 if (r->namespaces[i].mode != NS_MODE_RAW)
