@@ -4,8 +4,9 @@
  *   excl  open it O_RDONLY|O_EXCL: what a mount, a device-mapper target or md does to a
  *         block device (another O_EXCL open then fails with EBUSY); no signature is written
  *   open  open it O_RDONLY and keep the descriptor
- *   mmap  map its first page (shared, read-only) and close the descriptor: only the mapping
- *         is left, as with a devdax user that closed its fd
+ *   mmap  map its start (shared, read-only; 4 KiB of a block device, 2 MiB of a device-dax
+ *         one, its alignment) and close the descriptor: only the mapping is left, as with a
+ *         devdax user that closed its fd
  * Prints "ready PID" once it holds the device. */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int main(int argc, char *argv[]) {
@@ -31,7 +33,10 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
         if (strcmp(argv[1], "mmap") == 0) {
-                if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED) {
+                struct stat st;
+                size_t len = fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) ? 2 << 20 : 4096;
+
+                if (mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED) {
                         fprintf(stderr, "holddev: mapping %s: %s\n", argv[2], strerror(errno));
                         return 1;
                 }

@@ -168,4 +168,20 @@ umount /mnt/big
 row=$(grep -P '^\w+\tcarved\t' /tmp/plan.tsv) || fail "no plan row for carved"
 check_eq "$(echo "$row" | cut -f1)" adopt "carved action"
 check_eq "$(ndctl list -N -r "$small" | jq -r '(.[0] // .).name')" carved "name of the carved namespace"
+
+# ---- the devdax busy check of DestroyNamespace by device number (item 11): the converted
+# legacy devdax mapped through a node of its own is not destroyed
+IFS=: read -r maj min < "/sys/bus/dax/devices/$chardev/dev"
+mknod /tmp/dax-alias c "$maj" "$min"
+hold mmap /tmp/dax-alias
+e820ns=$(ndctl list -N -r "$e820" | jq -r '(.[0] // .).dev')
+# shellcheck disable=SC2086 # PMEMNSD_MGR is three words
+out=$(busctl call $PMEMNSD_MGR DestroyNamespace o "/org/pmemnsd1/namespace/${e820ns/./_}" 2>&1) &&
+        fail "DestroyNamespace of $e820ns succeeded while /dev/$chardev is mapped through /tmp/dax-alias"
+log "DestroyNamespace($e820ns) while mapped: $out"
+check_match "$out" "open or mapped" "the refusal"
+check_eq "$(ndctl list -N -r "$e820" | jq -r '(.[0] // .).mode')" devdax "mode of $e820ns after the refusal"
+release
+rm /tmp/dax-alias
+daxio verify "/dev/$chardev" 77 || fail "the converted legacy devdax after the refused destroy"
 echo "PASS labelless"
