@@ -1664,16 +1664,18 @@ int nv_init_labels(NvCtx *c, const char *name, char **ret_error) {
                         break;
                 }
                 for (unsigned try = 0; try < LABEL_TRIES && !cmd; try++) {
-                        const char *what = "reading the label index of";
+                        const char *dev = ndctl_dimm_get_devname(dimm), *what = "";
                         if (try > 0)
                                 label_backoff(try - 1);
                         cmd = ndctl_dimm_read_label_index(dimm);
                         if (!cmd) {
                                 /* libndctl says nothing more: ask the DIMM ourselves */
                                 k = dimm_config_size(dimm, &what);
-                                r = fail(ret_error, k < 0 ? k : EIO, "reading the label index of %s%s%s",
-                                         ndctl_dimm_get_devname(dimm), k < 0 ? ": " : "",
-                                         k < 0 ? what : "");
+                                if (k < 0)
+                                        r = fail(ret_error, k, "reading the label index of %s (%s /dev/%s)",
+                                                 dev, what, dev);
+                                else
+                                        r = fail(ret_error, EIO, "reading the label index of %s", dev);
                                 if (k < 0 && !label_error_transient(k))
                                         break;
                         }
