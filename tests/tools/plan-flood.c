@@ -223,7 +223,8 @@ int main(int argc, char *argv[]) {
         sd_bus *bus = NULL;
         int r;
 
-        for (int i = 1; i < argc; i++) {
+        /* every option takes a value */
+        for (int i = 1; i < argc; i += 2) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
                 if (!strcmp(a, "--calls"))
@@ -240,7 +241,6 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "usage: plan-flood [--calls N] [--conns C] [--pairs P] [--user NAME] [--settle S]\n");
                         return 2;
                 }
-                i++;
         }
         if (geteuid() != 0) {
                 fprintf(stderr, "plan-flood: run as root (Apply() is root's)\n");
