@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "nvdimm/nvdimm-internal.h"
+#include "util/log.h"
+
+_printf_(6, 0) static void ndctl_log_cb(struct ndctl_ctx *ctx, int priority, const char *file, int line,
+                         const char *fn, const char *format, va_list args) {
+        char buf[512];
+        vsnprintf(buf, sizeof(buf), format, args);
+        buf[strcspn(buf, "\n")] = '\0';
+        log_debug("libndctl: %s: %s", fn, buf);
+}
+
+int nv_open(NvCtx **ret) {
+        NvCtx *c = calloc(1, sizeof(NvCtx));
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        r = ndctl_new(&c->ndctl);
+        if (r < 0) {
+                free(c);
+                return r;
+        }
+        ndctl_set_log_fn(c->ndctl, ndctl_log_cb);
+        ndctl_set_log_priority(c->ndctl, log_get_max_level() >= LOG_DEBUG ? LOG_DEBUG : LOG_ERR);
+        r = daxctl_new(&c->daxctl);
+        if (r < 0) {
+                ndctl_unref(c->ndctl);
+                free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+NvCtx *nv_close(NvCtx *c) {
+        if (!c)
+                return NULL;
+        daxctl_unref(c->daxctl);
+        ndctl_unref(c->ndctl);
+        free(c);
+        return NULL;
+}
+
+struct ndctl_region *find_region(NvCtx *c, const char *name) {
+        struct ndctl_bus *bus;
+        struct ndctl_region *region;
+
+        ndctl_bus_foreach(c->ndctl, bus)
+                ndctl_region_foreach(bus, region)
+                        if (streq(ndctl_region_get_devname(region), name))
+                                return region;
+        return NULL;
+}
+
+struct ndctl_namespace *find_namespace(NvCtx *c, const char *name,
+                                       struct ndctl_region **ret_region) {
+        struct ndctl_bus *bus;
+        struct ndctl_region *region;
+        struct ndctl_namespace *ndns;
+
+        ndctl_bus_foreach(c->ndctl, bus)
+                ndctl_region_foreach(bus, region)
+                        ndctl_namespace_foreach(region, ndns)
+                                if (streq(ndctl_namespace_get_devname(ndns), name)) {
+                                        if (ret_region)
+                                                *ret_region = region;
+                                        return ndns;
+                                }
+        return NULL;
+}
+
+/* A sysfs attribute of an nd device, without the newline; -errno if it cannot be read. */
+int nd_attr_read(const char *dev, const char *attr, char *buf, size_t len) {
+        char path[PATH_MAX];
+        ssize_t k;
+        int fd;
+
+        snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/%s", dev, attr);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        k = read(fd, buf, len - 1);
+        if (k < 0) {
+                k = -errno;
+                close(fd);
+                return (int) k;
+        }
+        close(fd);
+        buf[k] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        return 0;
+}
+
+struct daxctl_dev *dax_first_dev(struct ndctl_dax *dax) {
+        struct daxctl_region *dr = dax ? ndctl_dax_get_daxctl_region(dax) : NULL;
+        struct daxctl_dev *dev;
+
+        if (!dr)
+                return NULL;
+        daxctl_dev_foreach(dr, dev)
+                return dev;
+        return NULL;
+}
+
+int fail(char **ret_error, int r, const char *format, ...) {
+        char *m = NULL, *full = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        if (vasprintf(&m, format, ap) < 0)
+                m = NULL;
+        va_end(ap);
+        if (m && asprintf(&full, "%s: %s", m, strerror(abs(r))) < 0)
+                full = NULL;
+        free(m);
+        if (ret_error) {
+                free(*ret_error);
+                *ret_error = full;
+        } else
+                free(full);
+        return -abs(r);
+}
+
+int sysfs_write_nd(const char *dev, const char *attr, const char *value) {
+        char path[PATH_MAX];
+        int fd, r = 0;
+
+        snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/%s", dev, attr);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, value, strlen(value)) < 0)
+                r = -errno;
+        close(fd);
+        return r;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+
+#include "nvdimm/nvdimm-internal.h"
+#include "util/log.h"
+
+int fault_point(const char *name) {
+#if ENABLE_FAULT_INJECTION
+        /* PMEMNSD_FAULT=POINT[@N][:kill|fail|stop]: the Nth time (default the first; @0:
+         * every time) execution reaches POINT, SIGKILL the process (a crash), return -EIO (a failing
+         * kernel call, to exercise the rollback) or SIGSTOP it (the test then cuts the
+         * power of the whole VM). */
+        static unsigned hits;
+        const char *spec = getenv("PMEMNSD_FAULT"), *action = "kill";
+        size_t len;
+        unsigned long nth = 1;
+
+        if (!spec)
+                return 0;
+        len = strcspn(spec, "@:");
+        if (strlen(name) != len || strncmp(spec, name, len) != 0)
+                return 0;
+        spec += len;
+        if (*spec == '@') {
+                char *end;
+                nth = strtoul(spec + 1, &end, 10);
+                spec = end;
+        }
+        if (*spec == ':')
+                action = spec + 1;
+        ++hits;
+        if (nth != 0 && hits != nth)
+                return 0;
+        log_notice("fault injection: %s at '%s' (hit %u)", action, name, hits);
+        if (streq(action, "fail"))
+                return -EIO;
+        if (streq(action, "stop")) {
+                raise(SIGSTOP);
+                return 0;
+        }
+        raise(SIGKILL);
+#else
+        (void) name;
+#endif
+        return 0;
+}
