@@ -6,16 +6,28 @@
 #include "nvdimm/nvdimm-internal.h"
 #include "util/log.h"
 
-_printf_(6, 0) static void ndctl_log_cb(struct ndctl_ctx *ctx, int priority, const char *file, int line,
-                         const char *fn, const char *format, va_list args) {
+/* libndctl's and libdaxctl's messages, at debug only: what the daemon makes of a failure it
+ * says itself. */
+_printf_(3, 0) static void lib_log(const char *lib, const char *fn, const char *format, va_list args) {
         char buf[512];
         vsnprintf(buf, sizeof(buf), format, args);
         buf[strcspn(buf, "\n")] = '\0';
-        log_debug("libndctl: %s: %s", fn, buf);
+        log_debug("%s: %s: %s", lib, fn, buf);
+}
+
+_printf_(6, 0) static void ndctl_log_cb(struct ndctl_ctx *ctx, int priority, const char *file, int line,
+                         const char *fn, const char *format, va_list args) {
+        lib_log("libndctl", fn, format, args);
+}
+
+_printf_(6, 0) static void daxctl_log_cb(struct daxctl_ctx *ctx, int priority, const char *file, int line,
+                          const char *fn, const char *format, va_list args) {
+        lib_log("libdaxctl", fn, format, args);
 }
 
 int nv_open(NvCtx **ret) {
         NvCtx *c = calloc(1, sizeof(NvCtx));
+        struct daxctl_ctx *dax;
         int r;
 
         if (!c)
@@ -27,11 +39,12 @@ int nv_open(NvCtx **ret) {
         }
         ndctl_set_log_fn(c->ndctl, ndctl_log_cb);
         ndctl_set_log_priority(c->ndctl, log_get_max_level() >= LOG_DEBUG ? LOG_DEBUG : LOG_ERR);
-        r = daxctl_new(&c->daxctl);
-        if (r < 0) {
-                ndctl_unref(c->ndctl);
-                free(c);
-                return r;
+        /* the daxctl context libndctl made for itself (ndctl_unref() frees it): the one whose
+         * objects ndctl_dax_get_daxctl_region() hands out */
+        dax = ndctl_get_daxctl_ctx(c->ndctl);
+        if (dax) {
+                daxctl_set_log_fn(dax, daxctl_log_cb);
+                daxctl_set_log_priority(dax, log_get_max_level() >= LOG_DEBUG ? LOG_DEBUG : LOG_ERR);
         }
         *ret = c;
         return 0;
@@ -40,7 +53,6 @@ int nv_open(NvCtx **ret) {
 NvCtx *nv_close(NvCtx *c) {
         if (!c)
                 return NULL;
-        daxctl_unref(c->daxctl);
         ndctl_unref(c->ndctl);
         free(c);
         return NULL;

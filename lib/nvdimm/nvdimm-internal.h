@@ -25,7 +25,6 @@
 
 struct NvCtx {
         struct ndctl_ctx *ndctl;
-        struct daxctl_ctx *daxctl;
 };
 
 /* pfn/dax info block: struct nd_pfn_sb at 4K inside the first 8K (drivers/nvdimm/pfn.h);
