@@ -21,7 +21,7 @@
 # iter.total_buf only for a command without a source, and ndctl_dimm_cmd_new_cfg_read()
 # gives its command the cfg_size command as source; so every ndctl_dimm_read_label_index()
 # loses the DIMM's label area size (128 KiB here). The daemon reads the label index of
-# every labelled DIMM on every refresh (region_labels_v1_2() in lib/nvdimm/nvdimm.c), which
+# every labelled DIMM on every refresh (region_labels_v1_2() in lib/nvdimm/read.c), which
 # makes it grow without bound: that is a bug to fix on our side (read it once per DIMM),
 # not a cache to suppress, hence off unless asked for.
 set -euo pipefail
