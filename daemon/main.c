@@ -221,6 +221,8 @@ static int run(int argc, char *argv[]) {
 
         (void) manager_load_modules(m);
         (void) manager_probe_kernel(m);
+        /* a system-ram hand-over killed while auto_online_blocks was changed */
+        (void) nv_recover_auto_online();
 
         r = manager_connect_udev(m);
         if (r < 0)

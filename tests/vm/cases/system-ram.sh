@@ -9,7 +9,9 @@
 #    (online, not movable): every block online in a kernel zone, on both kernels.
 #    auto_online_blocks is what it was before each apply (the daemon changes it only while
 #    kmem binds).
-# 3. `ram`'s movable memory offlines again, as destroying the namespace needs.
+# 3. A record left by a daemon killed while auto_online_blocks was changed: the next start
+#    puts the value back.
+# 4. `ram`'s movable memory offlines again, as destroying the namespace needs.
 set -euo pipefail
 . /pmemnsd-test/guest-lib.sh
 
@@ -110,7 +112,15 @@ done
 [ "$n" -gt 0 ] || fail "ram2 has no memory block"
 check_eq "$(movable_pages)" "$movable_after" "ZONE_MOVABLE present pages after ram2"
 
-log "step 3: ram's movable memory offlines again"
+log "step 3: a hand-over killed while auto_online_blocks was changed: put back at start"
+echo online_movable > $mem_root/auto_online_blocks
+echo "$kernel_auto online_movable" > /run/pmemnsd/auto-online-blocks
+systemctl restart pmemnsd.service || fail "pmemnsd did not start"
+check_eq "$(cat $mem_root/auto_online_blocks)" "$kernel_auto" "auto_online_blocks after a start with a record"
+[ ! -e /run/pmemnsd/auto-online-blocks ] || fail "the auto_online_blocks record is left behind"
+journalctl -o cat -u pmemnsd.service | grep 'auto_online_blocks put back' || fail "no message about it"
+
+log "step 4: ram's movable memory offlines again"
 check_cmd daxctl offline-memory "$dax"
 for mem in $(blocks_of "$dax"); do
         check_eq "$(cat "$mem/state")" offline "state of $(basename "$mem") after offline-memory"
