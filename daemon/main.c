@@ -3,7 +3,10 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <time.h>
+
+#include <linux/capability.h>
 
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -15,7 +18,7 @@
 #include "util/size.h"
 
 static const char *arg_config = PMEMNSD_CONF_DIR;
-static enum { ACTION_RUN, ACTION_CHECK, ACTION_PLAN } arg_action = ACTION_RUN;
+static enum { ACTION_RUN, ACTION_CHECK, ACTION_PLAN, ACTION_LOAD_MODULES } arg_action = ACTION_RUN;
 
 static void help(void) {
         printf("Usage: pmemnsd [OPTIONS...]\n\n"
@@ -28,6 +31,8 @@ static void help(void) {
                "                     exit 0 if there are none, 1 otherwise; touches nothing\n"
                "     --plan          Read the regions, print what would be done, exit;\n"
                "                     touches nothing\n"
+               "     --load-modules  Load the kernel modules (load-modules in pmemnsd.conf),\n"
+               "                     exit; pmemnsd.service runs it before the daemon\n"
                "     --log-level L   debug, info, notice, warning or err (default: info)\n\n"
                "As a service it runs under systemd as pmemnsd.service and is driven over\n"
                "D-Bus (org.pmemnsd1) with pmemnsctl(1). See pmemnsd(8), pmemnsd.conf(5).\n",
@@ -35,13 +40,14 @@ static void help(void) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_CONFIG, ARG_CHECK, ARG_PLAN, ARG_LOG_LEVEL };
+        enum { ARG_VERSION = 0x100, ARG_CONFIG, ARG_CHECK, ARG_PLAN, ARG_LOAD_MODULES, ARG_LOG_LEVEL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "check", no_argument, NULL, ARG_CHECK },
                 { "plan", no_argument, NULL, ARG_PLAN },
+                { "load-modules", no_argument, NULL, ARG_LOAD_MODULES },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {},
         };
@@ -63,6 +69,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_PLAN:
                         arg_action = ACTION_PLAN;
+                        break;
+                case ARG_LOAD_MODULES:
+                        arg_action = ACTION_LOAD_MODULES;
                         break;
                 case ARG_LOG_LEVEL:
                         l = log_parse_level(optarg);
@@ -181,6 +190,18 @@ static int run(int argc, char *argv[]) {
                 goto out;
         }
 
+        if (arg_action == ACTION_LOAD_MODULES) {
+                /* pmemnsd.service's ExecStartPre=+, the only process of the unit with
+                 * CAP_SYS_MODULE. With a bad config nothing is loaded: the daemon reports it
+                 * and does not start. */
+                ConfDiags d = {};
+                if (manager_load_config(m, &d) == 0)
+                        (void) manager_load_modules(m);
+                conf_diags_done(&d);
+                r = 0;
+                goto out;
+        }
+
         r = load_config_or_print(m);
         if (r != 0) {
                 r = r < 0 ? r : -EINVAL;
@@ -219,7 +240,9 @@ static int run(int argc, char *argv[]) {
         }
         (void) sd_event_set_watchdog(m->event, true);
 
-        (void) manager_load_modules(m);
+        /* under pmemnsd.service, ExecStartPre= did it and this process lacks CAP_SYS_MODULE */
+        if (prctl(PR_CAPBSET_READ, CAP_SYS_MODULE) > 0)
+                (void) manager_load_modules(m);
         (void) manager_probe_kernel(m);
         /* a system-ram hand-over killed while auto_online_blocks was changed */
         (void) nv_recover_auto_online();
