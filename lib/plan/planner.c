@@ -322,6 +322,10 @@ static void acceptable_size(const RegionCtx *rc, const NamespacePolicy *p, const
         default:
                 break;
         }
+        /* plan_create() grows a system-ram devdax by up to one memory block so that its data
+         * ends on a block boundary: what it made must be adopted, not drift */
+        if (*max && p->mode == NS_MODE_DEVDAX && p->system_ram != SYSTEM_RAM_NO && k->memory_block_size)
+                *max = round_up_u64(*max + k->memory_block_size, tolerance);
 }
 
 static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t pi,

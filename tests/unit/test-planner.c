@@ -481,6 +481,27 @@ TEST(system_ram_sizing) {
                 CHECK_U64(x->size, 128 * MiB);
         plan_done(&p);
         region_state_done(&r);
+
+        /* what that create made is adopted by the next plan, not drift (the VM saw a 256M
+         * online-movable policy placed after other namespaces created as 380M) */
+        RegionState r2 = region("region0", BASE, GiB, true);
+        add_ns(&r2, ns("namespace0.0", "pram", NS_MODE_DEVDAX, BASE + 4 * MiB, 380 * MiB));
+        r2.namespaces[0].usable = 372 * MiB;
+        CHECK_INT(plan_for("[region nv]\ngranularity = subsection\n[namespace pram]\nregion = nv\n"
+                           "mode = devdax\nsize = 256M\nsystem-ram = online-movable\n", &r2, 1, &p), 0);
+        x = row(&p, "pram");
+        if (x)
+                CHECK_INT(x->action, PLAN_ADOPT);
+        plan_done(&p);
+        /* the tolerance is one block, not unbounded */
+        r2.namespaces[0].size = 640 * MiB;
+        CHECK_INT(plan_for("[region nv]\ngranularity = subsection\n[namespace pram]\nregion = nv\n"
+                           "mode = devdax\nsize = 256M\nsystem-ram = online-movable\n", &r2, 1, &p), 0);
+        x = row(&p, "pram");
+        if (x)
+                CHECK_INT(x->action, PLAN_DRIFT);
+        plan_done(&p);
+        region_state_done(&r2);
 }
 
 TEST(selector_matching) {
