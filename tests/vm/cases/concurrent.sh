@@ -116,6 +116,6 @@ check_eq "$(on_dbus)" "$(ndctl list -N | jq -r '.[]?.dev' | sort)" "namespaces o
 score=$(systemd-analyze security pmemnsd.service 2>/dev/null |
         sed -n 's/.*Overall exposure level for pmemnsd.service: \([0-9.]*\).*/\1/p')
 echo "EXPOSURE $score"
-awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 3.3) }' || fail "systemd-analyze security: exposure '$score', above 3.3"
+awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 2.4) }' || fail "systemd-analyze security: exposure '$score', above 2.4"
 echo "CONCURRENT rounds=3 admin_made=$(wc -l < /tmp/admin.made) admin_raced=$(wc -l < /tmp/admin.failed)"
 echo "PASS concurrent"
