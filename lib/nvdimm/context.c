@@ -140,14 +140,7 @@ int fail(char **ret_error, int r, const char *format, ...) {
 
 int sysfs_write_nd(const char *dev, const char *attr, const char *value) {
         char path[PATH_MAX];
-        int fd, r = 0;
 
         snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/%s", dev, attr);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, value, strlen(value)) < 0)
-                r = -errno;
-        close(fd);
-        return r;
+        return write_attribute(path, value);
 }

@@ -53,16 +53,9 @@ static int memblock_read(unsigned long idx, const char *attr, char *buf, size_t 
  * kernel's own -errno when it refuses. */
 static int memblock_set(unsigned long idx, const char *state) {
         char path[PATH_MAX];
-        int fd, r = 0;
 
         snprintf(path, sizeof(path), MEMORY_SYSFS "/memory%lu/state", idx);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, state, strlen(state)) < 0)
-                r = -errno;
-        close(fd);
-        return r;
+        return write_attribute(path, state);
 }
 
 /* 1 and its zone in `zone` (valid_zones of an online block: "Normal", "Movable"; "None"
@@ -104,15 +97,7 @@ static int auto_online_get(char *buf, size_t len) {
 }
 
 static int auto_online_set(const char *value) {
-        int fd, r = 0;
-
-        fd = open(MEMORY_SYSFS "/auto_online_blocks", O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, value, strlen(value)) < 0)
-                r = -errno;
-        close(fd);
-        return r;
+        return write_attribute(MEMORY_SYSFS "/auto_online_blocks", value);
 }
 
 /* While a hand-over runs with auto_online_blocks changed, this file holds the value to put

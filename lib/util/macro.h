@@ -99,3 +99,5 @@ void strv_free(char **l);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
 bool strv_contains(char *const *l, const char *s);
 int read_one_line_file(const char *path, char **ret);
+/* Write VALUE to a sysfs-style attribute in one write(): the kernel's -errno if it refuses. */
+int write_attribute(const char *path, const char *value);

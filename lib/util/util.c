@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "macro.h"
 
@@ -57,4 +59,16 @@ int read_one_line_file(const char *path, char **ret) {
                 line[--n] = '\0';
         *ret = TAKE_PTR(line);
         return 0;
+}
+
+int write_attribute(const char *path, const char *value) {
+        int fd, r = 0;
+
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, value, strlen(value)) < 0)
+                r = -errno;
+        close(fd);
+        return r;
 }
