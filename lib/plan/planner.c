@@ -328,6 +328,22 @@ static void acceptable_size(const RegionCtx *rc, const NamespacePolicy *p, const
                 *max = round_up_u64(*max + k->memory_block_size, tolerance);
 }
 
+/* A row about an existing namespace: its place, sizes and device. */
+static PlanRow *row_add_existing(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
+                                 NsMode mode, ssize_t policy, const NsState *ns) {
+        PlanRow *row = row_add(c, action, instance, r, mode, policy);
+
+        if (!row)
+                return NULL;
+        row->size = ns->size;
+        row->usable = ns->usable;
+        row->start = ns->start;
+        row->ns_dev = strdup(ns->dev);
+        if (!row->ns_dev)
+                c->error = -ENOMEM;
+        return row;
+}
+
 static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t pi,
                        const char *instance, const NsState *ns) {
         const PlanInput *in = c->in;
@@ -348,15 +364,10 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t 
          * load-modules = no), or disabled by an admin. Its mode cannot even be read and it
          * may hold data: report why, change nothing. */
         if (!ns->enabled) {
-                row = row_add(c, PLAN_SKIP, instance, rc->r, p->mode, pi);
+                row = row_add_existing(c, PLAN_SKIP, instance, rc->r, p->mode, pi, ns);
                 if (!row)
                         return;
                 row_from_policy(row, p);
-                row->size = ns->size;
-                row->start = ns->start;
-                row->ns_dev = strdup(ns->dev);
-                if (!row->ns_dev)
-                        c->error = -ENOMEM;
                 row_message(c, row, "%s %s is %s; left unchanged", ns->dev, instance,
                             ns->inactive ?: "not active");
                 return;
@@ -367,15 +378,9 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t 
          * finished by claiming it in place; a raw namespace merely named like an instance
          * may be an admin's with data: a conflict. */
         if (ns->mode == NS_MODE_RAW && p->mode != NS_MODE_RAW && !(ns->inflight && ns->blank)) {
-                row = row_add(c, PLAN_CONFLICT, instance, rc->r, ns->mode, pi);
+                row = row_add_existing(c, PLAN_CONFLICT, instance, rc->r, ns->mode, pi, ns);
                 if (!row)
                         return;
-                row->size = ns->size;
-                row->usable = ns->usable;
-                row->start = ns->start;
-                row->ns_dev = strdup(ns->dev);
-                if (!row->ns_dev)
-                        c->error = -ENOMEM;
                 if (ns->inflight)
                         row_message(c, row, "%s is named '%s' and was being created by pmemnsd, but "
                                     "it is raw and no longer blank (it may hold data); not claimed "
@@ -668,15 +673,9 @@ static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t
 }
 
 static void plan_foreign(Ctx *c, RegionCtx *rc, const NsState *ns) {
-        PlanRow *row = row_add(c, PLAN_SKIP, "", rc->r, ns->mode, -1);
+        PlanRow *row = row_add_existing(c, PLAN_SKIP, "", rc->r, ns->mode, -1, ns);
         if (!row)
                 return;
-        row->size = ns->size;
-        row->usable = ns->usable;
-        row->start = ns->start;
-        row->ns_dev = strdup(ns->dev);
-        if (!row->ns_dev)
-                c->error = -ENOMEM;
         row_message(c, row, "foreign namespace %s%s%s%s left untouched", ns->dev,
                     isempty(ns->name) ? "" : " '", strempty(ns->name), isempty(ns->name) ? "" : "'");
 }
