@@ -380,10 +380,15 @@ static void recover_interrupted(void) {
         size_t n = 0;
         NvCtx *c = NULL;
 
+        /* usually nothing is recorded: then no libndctl context (a scan) on the apply path */
+        if (inflight_load(&recs, &n) < 0)
+                n = 0;
+        if (n == 0 && !disabled_any())
+                return;
         if (nv_open(&c) < 0)
                 return;
         disabled_foreach(recover_disabled, c);
-        if (inflight_load(&recs, &n) < 0 || n == 0) {
+        if (n == 0) {
                 nv_close(c);
                 return;
         }

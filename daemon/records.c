@@ -250,6 +250,19 @@ void disabled_end(const char *dev) {
         (void) unlink(path);
 }
 
+bool disabled_any(void) {
+        DIR *d = opendir(runtime_dir());
+        struct dirent *de;
+        bool found = false;
+
+        if (!d)
+                return false;
+        while (!found && (de = readdir(d)))
+                found = startswith(de->d_name, "disabled.") && !strchr(de->d_name, '/');
+        closedir(d);
+        return found;
+}
+
 void disabled_foreach(void (*recover)(const char *dev, void *userdata), void *userdata) {
         DIR *d = opendir(runtime_dir());
         struct dirent *de;

@@ -42,6 +42,8 @@ bool made_has(const char *ns_uuid);
 
 void disabled_begin(const char *dev);
 void disabled_end(const char *dev);
+/* Is any device recorded as disabled? */
+bool disabled_any(void);
 /* Calls recover() for every device recorded as disabled, then drops the record. */
 void disabled_foreach(void (*recover)(const char *dev, void *userdata), void *userdata);
 
