@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
@@ -1053,82 +1052,6 @@ static int config_result(Config *c, ConfDiags *diags, Config *ret, size_t diags_
                 return 1;
         }
         *ret = *c;
-        return 0;
-}
-
-/* ---- files and precedence ------------------------------------------------------------- */
-
-static int conf_name_cmp(const void *a, const void *b) {
-        const char *const *x = a, *const *y = b;
-        return strcmp(strrchr(*x, '/') + 1, strrchr(*y, '/') + 1);
-}
-
-static bool is_masked(const char *path) {
-        char target[16];
-        ssize_t n = readlink(path, target, sizeof(target) - 1);
-        if (n < 0)
-                return false;
-        target[n] = '\0';
-        return streq(target, "/dev/null");
-}
-
-int conf_files_list(const char *const *dirs, char ***ret, size_t *ret_n) {
-        _cleanup_(strv_freep) char **paths = NULL;
-        size_t n = 0, keep = 0;
-
-        /* Highest priority first, so the first file of a name wins. */
-        size_t n_dirs = 0;
-        while (dirs[n_dirs])
-                n_dirs++;
-
-        for (size_t d = n_dirs; d-- > 0;) {
-                DIR *dir = opendir(dirs[d]);
-                struct dirent *de;
-
-                if (!dir) {
-                        if (errno == ENOENT || errno == ENOTDIR)
-                                continue;
-                        return -errno;
-                }
-                while ((de = readdir(dir))) {
-                        _cleanup_free_ char *path = NULL;
-                        size_t l = strlen(de->d_name);
-                        bool dup = false;
-
-                        if (de->d_name[0] == '.' || l < 6 || !streq(de->d_name + l - 5, ".conf"))
-                                continue;
-                        for (size_t i = 0; i < n; i++)
-                                if (streq(strrchr(paths[i], '/') + 1, de->d_name))
-                                        dup = true;
-                        if (dup)
-                                continue;
-                        if (asprintf(&path, "%s/%s", dirs[d], de->d_name) < 0) {
-                                closedir(dir);
-                                return -ENOMEM;
-                        }
-                        if (strv_push(&paths, &n, path) < 0) {
-                                closedir(dir);
-                                return -ENOMEM;
-                        }
-                }
-                closedir(dir);
-        }
-
-        /* A symlink to /dev/null masks the name in every lower directory. */
-        for (size_t i = 0; i < n; i++) {
-                if (is_masked(paths[i])) {
-                        free(paths[i]);
-                        continue;
-                }
-                paths[keep++] = paths[i];
-        }
-        if (paths)
-                paths[keep] = NULL;
-        if (keep > 1)
-                qsort(paths, keep, sizeof(char *), conf_name_cmp);
-
-        *ret_n = keep;
-        *ret = TAKE_PTR(paths);
         return 0;
 }
 
