@@ -120,13 +120,6 @@ char *policy_instance_name(const NamespacePolicy *p, unsigned index) {
         return s;
 }
 
-const RegionSelector *config_find_selector(const Config *c, const char *name) {
-        for (size_t i = 0; i < c->n_selectors; i++)
-                if (streq(c->selectors[i].name, name))
-                        return &c->selectors[i];
-        return NULL;
-}
-
 /* ---- the parser ---------------------------------------------------------------------- */
 
 typedef enum SectionKind {

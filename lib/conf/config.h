@@ -130,6 +130,3 @@ char *policy_instance_name(const NamespacePolicy *p, unsigned index);
  * fallback. Returns the number of problems added. */
 struct KernelInfo;
 int config_check_kernel(const Config *c, const struct KernelInfo *k, ConfDiags *diags);
-
-/* Look up a selector or policy by name. */
-const RegionSelector *config_find_selector(const Config *c, const char *name);
