@@ -1,17 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
-#include <fcntl.h>
-#include <fnmatch.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include <ini.h>
 
-#include "conf/config.h"
+#include "conf/conf-internal.h"
 #include "kernel.h"
-#include "util/log.h"
 #include "util/macro.h"
 #include "util/size.h"
 
@@ -25,56 +19,6 @@
 #define INI_SECTION_MAX 50
 
 #define COUNT_MAX 1024U
-
-bool conf_diags_full(const ConfDiags *d) {
-        return d->n > CONF_DIAGS_MAX;
-}
-
-int conf_diag_add(ConfDiags *d, const char *file, unsigned line, const char *key,
-                  const char *format, ...) {
-        ConfDiag *n;
-        va_list ap;
-        char *msg;
-        int r;
-
-        if (conf_diags_full(d))
-                return 0;
-        if (d->n == CONF_DIAGS_MAX) {
-                /* one more line that says where we stopped, then nothing */
-                key = NULL;
-                r = asprintf(&msg, "too many problems; stopped reading after %u", CONF_DIAGS_MAX);
-        } else {
-                va_start(ap, format);
-                r = vasprintf(&msg, format, ap);
-                va_end(ap);
-        }
-        if (r < 0)
-                return -ENOMEM;
-
-        n = realloc(d->items, sizeof(ConfDiag) * (d->n + 1));
-        if (!n) {
-                free(msg);
-                return -ENOMEM;
-        }
-        d->items = n;
-        d->items[d->n++] = (ConfDiag) {
-                .file = strdup(strempty(file)),
-                .line = line,
-                .key = strdup_or_null(key),
-                .message = msg,
-        };
-        return 0;
-}
-
-void conf_diags_done(ConfDiags *d) {
-        for (size_t i = 0; i < d->n; i++) {
-                free(d->items[i].file);
-                free(d->items[i].key);
-                free(d->items[i].message);
-        }
-        d->items = mfree(d->items);
-        d->n = 0;
-}
 
 static void selector_done(RegionSelector *s) {
         free(s->name);
@@ -821,146 +765,13 @@ static int parse_one(Parser *p) {
         return 0;
 }
 
-static const char *file_type_name(mode_t m) {
-        if (S_ISDIR(m))
-                return "a directory";
-        if (S_ISFIFO(m))
-                return "a FIFO";
-        if (S_ISCHR(m))
-                return "a character device";
-        if (S_ISBLK(m))
-                return "a block device";
-        if (S_ISSOCK(m))
-                return "a socket";
-        return "not a regular file";
-}
-
-/* A policy decides what root does to persistent memory (which space is carved, what is
- * onlined as system RAM), so one that another user can change gives that user root's say
- * over the NVDIMMs. Like sshd's StrictModes, such a file or directory is refused: it must
- * be owned by root (or by the user running pmemnsd, for --check on one's own tree) and not
- * writable by its group or by others. Returns 1 when a problem was added. */
-static int check_owner_and_mode(ConfDiags *diags, const char *path, const struct stat *st,
-                                const char *what) {
-        int r = 0;
-
-        if (st->st_uid != 0 && st->st_uid != geteuid())
-                r = conf_diag_add(diags, path, 0, NULL,
-                                  "%s is owned by uid %u, not by root; a configuration that "
-                                  "another user can change is refused (chown root)",
-                                  what, (unsigned) st->st_uid);
-        else if (st->st_mode & (S_IWGRP | S_IWOTH))
-                r = conf_diag_add(diags, path, 0, NULL,
-                                  "%s is writable by %s (mode %04o); a configuration that another "
-                                  "user can change is refused (chmod go-w)", what,
-                                  st->st_mode & S_IWOTH ? "everyone" : "its group",
-                                  (unsigned) (st->st_mode & 07777));
-        else
-                return 0;
-        return r < 0 ? r : 1;
-}
-
-static int check_dir(ConfDiags *diags, const char *dir) {
-        struct stat st;
-
-        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-                return 0; /* missing: nothing is read from it */
-        return check_owner_and_mode(diags, dir, &st, "the directory");
-}
-
-#define FILE_DIAG(diags, path, ...)                                                       \
-        (conf_diag_add((diags), (path), 0, NULL, __VA_ARGS__) < 0 ? -ENOMEM : 0)
-
-/* Read a whole configuration file. It is opened with O_PATH and checked before it is
- * opened for reading, so that a FIFO (which would block), a device node (which may act
- * on open, or never end, like /dev/zero) or a directory is reported without being read.
- * Returns 0 with *ret NULL when a problem was reported. */
-static int read_conf_file(ConfDiags *diags, const char *path, char **ret, size_t *ret_len) {
-        _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        struct stat st, st2;
-        size_t len = 0, alloc;
-        char proc[64];
-        int r;
-
-        *ret = NULL;
-        *ret_len = 0;
-        pfd = open(path, O_PATH | O_CLOEXEC);
-        if (pfd < 0 || fstat(pfd, &st) < 0)
-                return FILE_DIAG(diags, path, "cannot read file: %s", strerror(errno));
-        if (!S_ISREG(st.st_mode)) {
-                char target[256];
-                ssize_t n = readlink(path, target, sizeof(target) - 1);
-
-                if (n > 0)
-                        target[n] = '\0';
-                return FILE_DIAG(diags, path,
-                                 "%s%s%s is %s; configuration files must be regular files",
-                                 n > 0 ? "the symbolic link to '" : "the file",
-                                 n > 0 ? target : "", n > 0 ? "'" : "",
-                                 file_type_name(st.st_mode));
-        }
-        r = check_owner_and_mode(diags, path, &st, "the file");
-        if (r != 0)
-                return r < 0 ? r : 0;
-        if ((uint64_t) st.st_size > CONF_FILE_SIZE_MAX)
-                return FILE_DIAG(diags, path,
-                                 "the file is %" PRIu64 " bytes, larger than the %s configuration "
-                                 "files may be", (uint64_t) st.st_size,
-                                 FORMAT_SIZE(CONF_FILE_SIZE_MAX));
-
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-        fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0 && errno == ENOENT) /* no /proc: by name, checked below */
-                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0 || fstat(fd, &st2) < 0)
-                return FILE_DIAG(diags, path, "cannot read file: %s", strerror(errno));
-        if (st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
-                return FILE_DIAG(diags, path, "the file was replaced while it was being opened");
-
-        /* st_size is only a hint (files in /proc show 0): read up to one byte past the limit */
-        alloc = MAX((size_t) st.st_size + 1, (size_t) 4096);
-        alloc = MIN(alloc, (size_t) CONF_FILE_SIZE_MAX + 1);
-        buf = malloc(alloc);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k;
-
-                if (len == alloc) {
-                        char *n;
-
-                        if (alloc > CONF_FILE_SIZE_MAX)
-                                return FILE_DIAG(diags, path,
-                                                 "the file is larger than the %s configuration "
-                                                 "files may be", FORMAT_SIZE(CONF_FILE_SIZE_MAX));
-                        alloc = MIN(alloc * 2, (size_t) CONF_FILE_SIZE_MAX + 1);
-                        n = realloc(buf, alloc);
-                        if (!n)
-                                return -ENOMEM;
-                        buf = n;
-                }
-                k = read(fd, buf + len, alloc - len);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return FILE_DIAG(diags, path, "cannot read file: %s", strerror(errno));
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
-
 static int parse_file(Config *c, ConfDiags *diags, const char *path, bool is_main) {
         Parser p = { .config = c, .diags = diags, .file = path, .is_main = is_main };
         _cleanup_free_ char *text = NULL;
         size_t len;
         int r;
 
-        r = read_conf_file(diags, path, &text, &len);
+        r = conf_read_file(diags, path, &text, &len);
         if (r < 0 || !text)
                 return r;
         p.text = text;
@@ -1066,7 +877,7 @@ int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags) {
                 }
                 if (slash)
                         *(slash == dir ? slash + 1 : slash) = '\0';
-                r = check_dir(diags, slash ? dir : ".");
+                r = conf_check_dir(diags, slash ? dir : ".");
                 if (r >= 0)
                         r = add_file(&c, paths->main_file);
                 if (r >= 0)
@@ -1077,7 +888,7 @@ int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags) {
                 }
         }
         for (size_t i = 0; paths->policy_dirs && paths->policy_dirs[i]; i++) {
-                r = check_dir(diags, paths->policy_dirs[i]);
+                r = conf_check_dir(diags, paths->policy_dirs[i]);
                 if (r < 0) {
                         config_done(&c);
                         return r;
