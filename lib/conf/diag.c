@@ -54,3 +54,21 @@ void conf_diags_done(ConfDiags *d) {
         d->items = mfree(d->items);
         d->n = 0;
 }
+
+char *conf_join(const char *const *names, size_t n) {
+        size_t len = 1;
+        char *s;
+
+        for (size_t i = 0; i < n; i++)
+                len += strlen(names[i]) + 2;
+        s = malloc(len);
+        if (!s)
+                return NULL;
+        s[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+                if (i > 0)
+                        strcat(s, ", ");
+                strcat(s, names[i]);
+        }
+        return s;
+}
