@@ -90,6 +90,7 @@ void conf_check_region(Parser *p);
 void conf_check_namespace(Parser *p);
 int conf_check_references(Config *c, ConfDiags *diags);
 
-/* file.c */
+/* file.c: 0 also when a problem was reported (and *ret is then NULL); negative errno on
+ * allocation failure */
 int conf_check_dir(ConfDiags *diags, const char *dir);
 int conf_read_file(ConfDiags *diags, const char *path, char **ret, size_t *ret_len);

@@ -60,20 +60,16 @@ int conf_check_dir(ConfDiags *diags, const char *dir) {
 #define FILE_DIAG(diags, path, ...)                                                       \
         (conf_diag_add((diags), (path), 0, NULL, __VA_ARGS__) < 0 ? -ENOMEM : 0)
 
-/* Read a whole configuration file. It is opened with O_PATH and checked before it is
- * opened for reading, so that a FIFO (which would block), a device node (which may act
- * on open, or never end, like /dev/zero) or a directory is reported without being read.
- * Returns 0 with *ret NULL when a problem was reported. */
-int conf_read_file(ConfDiags *diags, const char *path, char **ret, size_t *ret_len) {
+/* Open a configuration file for reading. It is opened with O_PATH and checked before it is
+ * opened for reading, so that a FIFO (which would block), a device node (which may act on
+ * open, or never end, like /dev/zero) or a directory is reported without being read.
+ * Returns 0 with *ret_fd < 0 when a problem was reported; *ret_size: st_size. */
+static int open_checked(ConfDiags *diags, const char *path, int *ret_fd, size_t *ret_size) {
         _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
         struct stat st, st2;
-        size_t len = 0, alloc;
         char proc[64];
         int r;
 
-        *ret = NULL;
-        *ret_len = 0;
         pfd = open(path, O_PATH | O_CLOEXEC);
         if (pfd < 0 || fstat(pfd, &st) < 0)
                 return FILE_DIAG(diags, path, "cannot read file: %s", strerror(errno));
@@ -107,8 +103,21 @@ int conf_read_file(ConfDiags *diags, const char *path, char **ret, size_t *ret_l
         if (st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
                 return FILE_DIAG(diags, path, "the file was replaced while it was being opened");
 
-        /* st_size is only a hint (files in /proc show 0): read up to one byte past the limit */
-        alloc = MAX((size_t) st.st_size + 1, (size_t) 4096);
+        *ret_fd = fd;
+        fd = -EBADF;
+        *ret_size = (size_t) st.st_size;
+        return 0;
+}
+
+/* Read fd to its end, refusing more than CONF_FILE_SIZE_MAX bytes. size_hint is only a hint
+ * (files in /proc show 0): read up to one byte past the limit. Returns 0 with *ret NULL
+ * when a problem was reported. */
+static int read_all(ConfDiags *diags, const char *path, int fd, size_t size_hint, char **ret,
+                    size_t *ret_len) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, alloc;
+
+        alloc = MAX(size_hint + 1, (size_t) 4096);
         alloc = MIN(alloc, (size_t) CONF_FILE_SIZE_MAX + 1);
         buf = malloc(alloc);
         if (!buf)
@@ -141,4 +150,17 @@ int conf_read_file(ConfDiags *diags, const char *path, char **ret, size_t *ret_l
         *ret = TAKE_PTR(buf);
         *ret_len = len;
         return 0;
+}
+
+int conf_read_file(ConfDiags *diags, const char *path, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t size_hint = 0;
+        int r;
+
+        *ret = NULL;
+        *ret_len = 0;
+        r = open_checked(diags, path, &fd, &size_hint);
+        if (r < 0 || fd < 0)
+                return r;
+        return read_all(diags, path, fd, size_hint, ret, ret_len);
 }
