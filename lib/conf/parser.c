@@ -92,9 +92,44 @@ static void add_policy(Parser *p, const char *name) {
         p->kind = SECTION_NAMESPACE;
 }
 
-static void begin_section(Parser *p, const char *header) {
+/* A policy file's header: "region NAME" or "namespace NAME". Returns the kind, with
+ * *ret_name pointing into header, or SECTION_BAD when a problem was reported. */
+static SectionKind policy_header(Parser *p, const char *header, const char **ret_name) {
         _cleanup_free_ char *kind = NULL;
         const char *space, *name;
+
+        space = strchr(header, ' ');
+        if (!space) {
+                DIAG(p, p->line, NULL,
+                     "section [%s] has no name; expected [region NAME] or [namespace NAME]",
+                     header);
+                return SECTION_BAD;
+        }
+        kind = strndup(header, (size_t) (space - header));
+        if (!kind) {
+                p->error = -ENOMEM;
+                return SECTION_BAD;
+        }
+        name = space + strspn(space, " \t");
+
+        if (!streq(kind, "region") && !streq(kind, "namespace")) {
+                DIAG(p, p->line, NULL,
+                     "unknown section kind '%s' in [%s]; expected [region NAME] or "
+                     "[namespace NAME]", kind, header);
+                return SECTION_BAD;
+        }
+        if (!policy_name_is_valid(name)) {
+                DIAG(p, p->line, NULL,
+                     "invalid name '%s' in [%s]: use 1-%d characters from A-Z, a-z, 0-9, "
+                     "'-' and '_'", name, header, NS_NAME_MAX - 5);
+                return SECTION_BAD;
+        }
+        *ret_name = name;
+        return streq(kind, "region") ? SECTION_REGION : SECTION_NAMESPACE;
+}
+
+static void begin_section(Parser *p, const char *header) {
+        const char *name = NULL;
 
         /* the name inih hands the handler, so that its keys are matched to this section */
         p->section = strndup(header, INI_SECTION_MAX - 1);
@@ -120,37 +155,11 @@ static void begin_section(Parser *p, const char *header) {
                              "(policies go into policy.d/*.conf)", header);
                 return;
         }
-
-        space = strchr(header, ' ');
-        if (!space) {
-                DIAG(p, p->line, NULL,
-                     "section [%s] has no name; expected [region NAME] or [namespace NAME]",
-                     header);
-                return;
+        switch (policy_header(p, header, &name)) {
+        case SECTION_REGION: add_selector(p, name); break;
+        case SECTION_NAMESPACE: add_policy(p, name); break;
+        default: break;
         }
-        kind = strndup(header, (size_t) (space - header));
-        if (!kind) {
-                p->error = -ENOMEM;
-                return;
-        }
-        name = space + strspn(space, " \t");
-
-        if (!streq(kind, "region") && !streq(kind, "namespace")) {
-                DIAG(p, p->line, NULL,
-                     "unknown section kind '%s' in [%s]; expected [region NAME] or "
-                     "[namespace NAME]", kind, header);
-                return;
-        }
-        if (!policy_name_is_valid(name)) {
-                DIAG(p, p->line, NULL,
-                     "invalid name '%s' in [%s]: use 1-%d characters from A-Z, a-z, 0-9, "
-                     "'-' and '_'", name, header, NS_NAME_MAX - 5);
-                return;
-        }
-        if (streq(kind, "region"))
-                add_selector(p, name);
-        else
-                add_policy(p, name);
 }
 
 static void finish_section(Parser *p) {
