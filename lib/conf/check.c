@@ -91,21 +91,18 @@ int conf_check_references(Config *c, ConfDiags *diags) {
 
         for (size_t i = 0; i < c->n_policies; i++) {
                 NamespacePolicy *n = &c->policies[i];
-                bool found = false;
+                const RegionSelector *s;
 
                 if (!n->region)
                         continue;
-                for (size_t j = 0; j < c->n_selectors; j++)
-                        if (streq(c->selectors[j].name, n->region)) {
-                                n->selector_index = j;
-                                found = true;
-                        }
-                if (!found) {
+                s = config_selector_by_name(c, n->region);
+                if (!s) {
                         r = selector_unknown(c, diags, n);
                         if (r < 0)
                                 return r;
                         continue;
                 }
+                n->selector_index = (size_t) (s - c->selectors);
 
                 if (n->size_kind != SIZE_REST)
                         continue;

@@ -55,6 +55,10 @@ typedef struct Parser {
                         (p)->error = -ENOMEM;                                            \
         } while (0)
 
+/* config.c: names are unique once parsed (a second definition is refused) */
+const RegionSelector *config_selector_by_name(const Config *c, const char *name);
+const NamespacePolicy *config_policy_by_name(const Config *c, const char *name);
+
 /* parser.c */
 /* The line of KEY in the current section, 0: not given. */
 unsigned seen_line(const Parser *p, const char *key);

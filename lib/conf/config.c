@@ -44,6 +44,20 @@ static void config_begin(Config *c) {
         };
 }
 
+const RegionSelector *config_selector_by_name(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_selectors; i++)
+                if (streq(c->selectors[i].name, name))
+                        return &c->selectors[i];
+        return NULL;
+}
+
+const NamespacePolicy *config_policy_by_name(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_policies; i++)
+                if (streq(c->policies[i].name, name))
+                        return &c->policies[i];
+        return NULL;
+}
+
 char *policy_instance_name(const NamespacePolicy *p, unsigned index) {
         char *s;
 

@@ -17,30 +17,13 @@ unsigned seen_line(const Parser *p, const char *key) {
 
 /* ---- sections ---------------------------------------------------------------------------- */
 
-static bool name_taken(const Parser *p, SectionKind kind, const char *name, size_t *ret_i) {
-        if (kind == SECTION_REGION) {
-                for (size_t i = 0; i < p->config->n_selectors; i++)
-                        if (streq(p->config->selectors[i].name, name)) {
-                                *ret_i = i;
-                                return true;
-                        }
-        } else {
-                for (size_t i = 0; i < p->config->n_policies; i++)
-                        if (streq(p->config->policies[i].name, name)) {
-                                *ret_i = i;
-                                return true;
-                        }
-        }
-        return false;
-}
-
 static void add_selector(Parser *p, const char *name) {
+        const RegionSelector *other = config_selector_by_name(p->config, name);
         RegionSelector *n;
-        size_t other;
 
-        if (name_taken(p, SECTION_REGION, name, &other)) {
+        if (other) {
                 DIAG(p, p->line, NULL, "region selector '%s' is already defined at %s:%u", name,
-                     p->config->selectors[other].file, p->config->selectors[other].line);
+                     other->file, other->line);
                 return;
         }
         n = realloc(p->config->selectors, sizeof(RegionSelector) * (p->config->n_selectors + 1));
@@ -61,12 +44,12 @@ static void add_selector(Parser *p, const char *name) {
 }
 
 static void add_policy(Parser *p, const char *name) {
+        const NamespacePolicy *other = config_policy_by_name(p->config, name);
         NamespacePolicy *n;
-        size_t other;
 
-        if (name_taken(p, SECTION_NAMESPACE, name, &other)) {
+        if (other) {
                 DIAG(p, p->line, NULL, "namespace policy '%s' is already defined at %s:%u", name,
-                     p->config->policies[other].file, p->config->policies[other].line);
+                     other->file, other->line);
                 return;
         }
         n = realloc(p->config->policies, sizeof(NamespacePolicy) * (p->config->n_policies + 1));
