@@ -6,10 +6,10 @@
 #include <stdio.h>
 
 #include "conf/conf-internal.h"
-#include "kernel.h"
 #include "util/macro.h"
 #include "util/size.h"
 
+/* instances of one policy; a plain number, for the help text */
 #define COUNT_MAX 1024
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
