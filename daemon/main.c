@@ -246,7 +246,7 @@ static int run_daemon(Manager *m) {
                  FORMAT_SIZE(m->granularity));
 
         if (m->config.daemon.apply == APPLY_AUTO)
-                (void) manager_apply(m, NULL);
+                (void) manager_reconcile(m, NULL); /* probed above */
         else
                 (void) manager_refresh(m);
         (void) sd_notify(false, "READY=1\nSTATUS=Running.");

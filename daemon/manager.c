@@ -276,8 +276,9 @@ int manager_reload(Manager *m, char **ret_error) {
         manager_bus_emit_manager_changed(m, "Granularity");
         log_info("Configuration reloaded: %zu region selector(s), %zu namespace policy(ies).",
                  m->config.n_selectors, m->config.n_policies);
+        /* probed above: one probe per reload */
         if (m->config.daemon.apply == APPLY_AUTO)
-                return manager_apply(m, NULL);
+                return manager_reconcile(m, NULL);
         return manager_refresh(m);
 }
 

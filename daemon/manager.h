@@ -68,8 +68,10 @@ int manager_probe_kernel(Manager *m);
 /* Re-read the kernel state and re-plan. */
 int manager_refresh(Manager *m);
 
-/* Reconcile: carry out the plan. ret (may be NULL) receives the rows as done. */
+/* Reconcile: probe the kernel once, then carry out the plan. ret (may be NULL) receives
+ * the rows as done. manager_reconcile() is the same without the probe (a reload probed). */
 int manager_apply(Manager *m, Plan *ret);
+int manager_reconcile(Manager *m, Plan *ret);
 
 /* A dry run on the cached state (udev events keep it fresh). */
 int manager_plan(Manager *m, Plan *ret);

@@ -324,6 +324,12 @@ static bool region_is_enabled(const char *region) {
 }
 
 int manager_apply(Manager *m, Plan *ret) {
+        /* the region 'align' attribute may have shown up with a new region */
+        (void) manager_probe_kernel(m);
+        return manager_reconcile(m, ret);
+}
+
+int manager_reconcile(Manager *m, Plan *ret) {
         RegionState *regions = NULL;
         size_t n = 0;
         Plan plan = {};
@@ -333,7 +339,6 @@ int manager_apply(Manager *m, Plan *ret) {
 
         manager_set_state(m, MANAGER_APPLYING);
         manager_failures_clear(m);
-        (void) manager_probe_kernel(m);
 
         /* What an interrupted create, destroy or disable of ours left: only recorded work
          * (records.h), so this is safe at every apply, with an admin's ndctl at work too. */
