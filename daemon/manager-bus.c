@@ -9,6 +9,7 @@
 #include "manager.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/strv.h"
 #include "util/size.h"
 #include "util/utf8.h"
 

@@ -14,6 +14,7 @@
 #include "kernel.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/strv.h"
 #include "util/size.h"
 
 /* inih reads into a fixed buffer of INI_MAX_LINE bytes (a build-time constant of the
