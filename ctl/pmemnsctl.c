@@ -12,6 +12,7 @@
 
 #include "pmemns.h"
 #include "util/macro.h"
+#include "util/strv.h"
 #include "util/size.h"
 #include "util/utf8.h"
 

@@ -9,6 +9,7 @@
 #include "manager.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/strv.h"
 #include "util/size.h"
 #include "util/utf8.h"
 
@@ -468,7 +469,6 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
         if (r < 0)
                 return r;
 
-        (void) manager_refresh(m);
         rs = manager_find_region(m, region);
         if (!rs)
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "no region '%.64s'", region);
@@ -526,7 +526,6 @@ static int method_destroy_namespace(sd_bus_message *msg, void *userdata, sd_bus_
         if (r < 0)
                 return r;
         dev = path_to_dev(path, NAMESPACE_PREFIX);
-        (void) manager_refresh(m);
         if (!dev || !manager_find_namespace(m, dev, NULL))
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                       "no namespace object '%.128s'", path);

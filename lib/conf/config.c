@@ -7,6 +7,7 @@
 #include "conf/conf-internal.h"
 #include "util/conf-files.h"
 #include "util/macro.h"
+#include "util/strv.h"
 
 static void selector_done(RegionSelector *s) {
         free(s->name);

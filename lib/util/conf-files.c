@@ -4,6 +4,7 @@
 
 #include "conf-files.h"
 #include "macro.h"
+#include "strv.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 

@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "tests.h"
 #include "util/macro.h"
+#include "util/strv.h"
 
 static int load(const char *main_text, const char *policy, Config *c, ConfDiags *d) {
         const char *files[] = { "50-test.conf", policy, NULL };
