@@ -91,17 +91,8 @@ static int parse_argv(int argc, char *argv[]) {
 
 static void print_diags(const ConfDiags *d) {
         for (size_t i = 0; i < d->n; i++) {
-                const ConfDiag *g = &d->items[i];
-                char key[80] = "", quoted[80];
-
-                /* name the key unless the message already does */
-                snprintf(quoted, sizeof(quoted), "'%s'", strempty(g->key));
-                if (g->key && !strstr(g->message, quoted))
-                        snprintf(key, sizeof(key), "%s: ", g->key);
-                if (g->line > 0)
-                        fprintf(stderr, "%s:%u: %s%s\n", g->file, g->line, key, g->message);
-                else
-                        fprintf(stderr, "%s: %s%s\n", g->file, key, g->message);
+                _cleanup_free_ char *line = conf_diag_format(&d->items[i]);
+                fprintf(stderr, "%s\n", strempty(line));
         }
 }
 

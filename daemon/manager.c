@@ -248,28 +248,14 @@ int manager_reload(Manager *m, char **ret_error) {
         (void) manager_probe_kernel(m);
         r = manager_load_config(m, &d);
         if (r != 0) {
-                size_t len = 1;
-                char *msg;
-
-                for (size_t i = 0; i < d.n; i++)
-                        len += strlen(d.items[i].file) + strlen(d.items[i].message) + 32;
-                msg = calloc(1, len);
-                for (size_t i = 0; msg && i < d.n; i++) {
-                        char line[32];
-                        log_error("%s:%u: %s", d.items[i].file, d.items[i].line, d.items[i].message);
-                        snprintf(line, sizeof(line), ":%u: ", d.items[i].line);
-                        strcat(msg, d.items[i].file);
-                        strcat(msg, line);
-                        strcat(msg, d.items[i].message);
-                        if (i + 1 < d.n)
-                                strcat(msg, "; ");
+                for (size_t i = 0; i < d.n; i++) {
+                        _cleanup_free_ char *line = conf_diag_format(&d.items[i]);
+                        log_error("%s", strempty(line));
                 }
                 log_error("Configuration rejected; the previous one stays in force.");
-                conf_diags_done(&d);
                 if (ret_error)
-                        *ret_error = msg;
-                else
-                        free(msg);
+                        *ret_error = conf_diags_join(&d, "; ");
+                conf_diags_done(&d);
                 return r < 0 ? r : -EINVAL;
         }
         manager_bus_emit_manager_changed(m, "PolicyFiles");

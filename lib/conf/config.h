@@ -105,6 +105,11 @@ int conf_diag_add(ConfDiags *d, const char *file, unsigned line, const char *key
                   const char *format, ...) __attribute__((format(printf, 5, 6)));
 /* The CONF_DIAGS_MAX limit was reached: further problems are no longer recorded. */
 bool conf_diags_full(const ConfDiags *d);
+/* One diagnostic as "FILE:LINE: KEY: MESSAGE" (no LINE for a whole file, no KEY when there is
+ * none or the message quotes it): what --check prints and Reload returns. */
+char *conf_diag_format(const ConfDiag *g);
+/* Every diagnostic so formatted, joined with separator ("" for none); NULL on ENOMEM. */
+char *conf_diags_join(const ConfDiags *d, const char *separator);
 
 /* Read pmemnsd.conf and every surviving policy file. Returns 0 when the configuration is
  * usable, 1 when problems were found (all of them are in *diags and *ret is left

@@ -55,6 +55,44 @@ void conf_diags_done(ConfDiags *d) {
         d->n = 0;
 }
 
+/* Does the message quote the key ('key')? Then it need not be named again. */
+static bool message_quotes(const char *message, const char *key) {
+        size_t n = strlen(key);
+
+        for (const char *p = strchr(message, '\''); p; p = strchr(p + 1, '\''))
+                if (strncmp(p + 1, key, n) == 0 && p[1 + n] == '\'')
+                        return true;
+        return false;
+}
+
+char *conf_diag_format(const ConfDiag *g) {
+        const char *key = g->key && !message_quotes(g->message, g->key) ? g->key : NULL;
+        char *s;
+        int r;
+
+        if (g->line > 0)
+                r = asprintf(&s, "%s:%u: %s%s%s", g->file, g->line, strempty(key), key ? ": " : "",
+                             g->message);
+        else
+                r = asprintf(&s, "%s: %s%s%s", g->file, strempty(key), key ? ": " : "", g->message);
+        return r < 0 ? NULL : s;
+}
+
+char *conf_diags_join(const ConfDiags *d, const char *separator) {
+        _cleanup_free_ char *s = strdup("");
+
+        for (size_t i = 0; s && i < d->n; i++) {
+                _cleanup_free_ char *line = conf_diag_format(&d->items[i]);
+                char *n;
+
+                if (!line || asprintf(&n, "%s%s%s", s, i > 0 ? separator : "", line) < 0)
+                        return NULL;
+                free(s);
+                s = n;
+        }
+        return TAKE_PTR(s);
+}
+
 char *conf_join(const char *const *names, size_t n) {
         size_t len = 1;
         char *s;

@@ -817,3 +817,26 @@ TEST(every_key_reaches_its_field) {
         conf_diags_done(&d);
         config_done(&c);
 }
+
+TEST(diagnostic_format_names_the_key_unless_the_message_quotes_it) {
+        ConfDiags d = {};
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *all = NULL, *none = NULL;
+
+        none = conf_diags_join(&d, "; ");
+        CHECK_STR(none, "");
+        CHECK_INT(conf_diag_add(&d, "/etc/pmemnsd/policy.d/50-a.conf", 3, "mode", "expected fsdax"), 0);
+        CHECK_INT(conf_diag_add(&d, "/etc/pmemnsd/policy.d/50-a.conf", 4, "size",
+                                "invalid value 'x' for 'size'"), 0);
+        CHECK_INT(conf_diag_add(&d, "/etc/pmemnsd/policy.d", 0, NULL, "the directory is writable"), 0);
+        a = conf_diag_format(&d.items[0]);
+        b = conf_diag_format(&d.items[1]);
+        c = conf_diag_format(&d.items[2]);
+        CHECK_STR(a, "/etc/pmemnsd/policy.d/50-a.conf:3: mode: expected fsdax");
+        CHECK_STR(b, "/etc/pmemnsd/policy.d/50-a.conf:4: invalid value 'x' for 'size'");
+        CHECK_STR(c, "/etc/pmemnsd/policy.d: the directory is writable");
+        all = conf_diags_join(&d, "; ");
+        CHECK_STR(all, "/etc/pmemnsd/policy.d/50-a.conf:3: mode: expected fsdax; "
+                       "/etc/pmemnsd/policy.d/50-a.conf:4: invalid value 'x' for 'size'; "
+                       "/etc/pmemnsd/policy.d: the directory is writable");
+        conf_diags_done(&d);
+}
