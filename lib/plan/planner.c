@@ -6,6 +6,7 @@
 
 #include "plan/layout.h"
 #include "plan/planner.h"
+#include "plan/space.h"
 #include "util/macro.h"
 #include "util/size.h"
 
@@ -87,116 +88,16 @@ uint64_t region_align_for(uint64_t granularity, unsigned ways) {
         return a;
 }
 
-/* ---- free space, in offsets from the region start ------------------------------------ */
+/* The free space of a region: the gaps its first n_ns namespaces leave. */
+static int region_space(Space *s, const RegionState *r, size_t n_ns) {
+        int k = space_init(s, r->size);
 
-typedef struct Extent {
-        uint64_t start, end; /* [start, end) */
-} Extent;
-
-typedef struct Space {
-        Extent *ext;
-        size_t n;
-} Space;
-
-static void space_done(Space *s) {
-        s->ext = mfree(s->ext);
-        s->n = 0;
-}
-
-static int space_init(Space *s, uint64_t size, const NsState *ns, size_t n_ns, uint64_t base) {
-        *s = (Space) {};
-        s->ext = malloc(sizeof(Extent) * (n_ns + 1));
-        if (!s->ext)
-                return -ENOMEM;
-        uint64_t cur = 0;
-        /* namespaces are sorted by start */
-        for (size_t i = 0; i < n_ns; i++) {
-                uint64_t st, en;
-                if (ns[i].size == 0 || ns[i].start < base)
-                        continue;
-                st = ns[i].start - base;
-                en = st + ns[i].size;
-                if (st > cur)
-                        s->ext[s->n++] = (Extent) { cur, MIN(st, size) };
-                cur = MAX(cur, en);
+        for (size_t i = 0; k >= 0 && i < n_ns; i++) {
+                const NsState *ns = &r->namespaces[i];
+                if (ns->size > 0 && ns->start >= r->start)
+                        k = space_reserve(s, ns->start - r->start, ns->size);
         }
-        if (cur < size)
-                s->ext[s->n++] = (Extent) { cur, size };
-        return 0;
-}
-
-/* The part of a free extent the kernel can allocate from: space_valid() aligns the start
- * up and the end down. Returns its length, 0 if nothing is left. */
-static uint64_t extent_aligned(const Extent *e, uint64_t align, uint64_t *ret_start) {
-        uint64_t st = round_up_u64(e->start, align), en = round_down_u64(e->end, align);
-
-        if (ret_start)
-                *ret_start = st;
-        return en > st ? en - st : 0;
-}
-
-/* First fit over the free extents in address order, as scan_allocate() in
- * drivers/nvdimm/namespace_devs.c does: space_valid() aligns each free range's start up
- * and its end down to align/ways (in DPA terms, which is align in region offsets) and a
- * new allocation must fit whole in one range. */
-static bool space_first_fit(const Space *s, uint64_t size, uint64_t align, uint64_t *ret) {
-        for (size_t i = 0; i < s->n; i++) {
-                uint64_t st;
-                if (extent_aligned(&s->ext[i], align, &st) >= size) {
-                        *ret = st;
-                        return true;
-                }
-        }
-        return false;
-}
-
-/* The largest aligned free extent; the first of equals, which is what first fit takes. */
-static uint64_t space_largest(const Space *s, uint64_t align) {
-        uint64_t best = 0;
-        for (size_t i = 0; i < s->n; i++)
-                best = MAX(best, extent_aligned(&s->ext[i], align, NULL));
-        return best;
-}
-
-static uint64_t space_total(const Space *s) {
-        uint64_t t = 0;
-        for (size_t i = 0; i < s->n; i++)
-                t += s->ext[i].end - s->ext[i].start;
-        return t;
-}
-
-static uint64_t space_aligned_total(const Space *s, uint64_t align) {
-        uint64_t t = 0;
-        for (size_t i = 0; i < s->n; i++)
-                t += extent_aligned(&s->ext[i], align, NULL);
-        return t;
-}
-
-static int space_take(Space *s, uint64_t off, uint64_t size) {
-        for (size_t i = 0; i < s->n; i++) {
-                Extent e = s->ext[i];
-                if (off < e.start || off + size > e.end)
-                        continue;
-                if (off == e.start && off + size == e.end) {
-                        memmove(&s->ext[i], &s->ext[i + 1], sizeof(Extent) * (s->n - i - 1));
-                        s->n--;
-                } else if (off == e.start)
-                        s->ext[i].start = off + size;
-                else if (off + size == e.end)
-                        s->ext[i].end = off;
-                else {
-                        Extent *n = realloc(s->ext, sizeof(Extent) * (s->n + 1));
-                        if (!n)
-                                return -ENOMEM;
-                        s->ext = n;
-                        memmove(&s->ext[i + 2], &s->ext[i + 1], sizeof(Extent) * (s->n - i - 1));
-                        s->ext[i].end = off;
-                        s->ext[i + 1] = (Extent) { off + size, e.end };
-                        s->n++;
-                }
-                return 0;
-        }
-        return -ENOSPC;
+        return k;
 }
 
 /* ---- rows ------------------------------------------------------------------------------ */
@@ -694,7 +595,7 @@ static void plan_labelled(Ctx *c, RegionCtx *rc) {
         size_t n_ns = rc->init_labels ? 0 : r->n_namespaces;
 
         rc->claimed = calloc(n_ns + 1, sizeof(bool));
-        if (!rc->claimed || space_init(&rc->space, r->size, r->namespaces, n_ns, r->start) < 0) {
+        if (!rc->claimed || region_space(&rc->space, r, n_ns) < 0) {
                 c->error = -ENOMEM;
                 return;
         }
@@ -1009,7 +910,7 @@ static void plan_request(Ctx *c) {
         rc.align = region_align_for(rc.granularity, MAX(r->ways, 1U));
         rc.alloc_align = r->align ? rc.align : in->kernel->page_size * MAX(r->ways, 1U);
         row->region_align = rc.align;
-        if (space_init(&rc.space, r->size, r->namespaces, r->n_namespaces, r->start) < 0) {
+        if (region_space(&rc.space, r, r->n_namespaces) < 0) {
                 c->error = -ENOMEM;
                 return;
         }
