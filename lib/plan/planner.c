@@ -198,6 +198,47 @@ typedef struct RegionCtx {
         bool *claimed;
 } RegionCtx;
 
+/* One instance of a policy that draws from a region's selector ("db", or "dax.0" ... "dax.2"
+ * for count = 3). */
+typedef struct PolicyInstance {
+        const NamespacePolicy *policy;
+        ssize_t index;     /* into Config.policies */
+        unsigned instance; /* 0 ... count - 1 */
+        char *name;
+        unsigned next;     /* the instance of policies[index] to visit next */
+} PolicyInstance;
+
+static void policy_instance_done(PolicyInstance *it) {
+        it->name = mfree(it->name);
+}
+
+/* Step to the next instance, in policy order then instance order. False at the end, and
+ * when the name cannot be allocated (c->error says so). */
+static bool policy_instance_next(Ctx *c, const RegionCtx *rc, PolicyInstance *it) {
+        const Config *cfg = c->in->config;
+
+        policy_instance_done(it);
+        for (; (size_t) it->index < cfg->n_policies; it->index++, it->next = 0) {
+                const NamespacePolicy *p = &cfg->policies[it->index];
+                if ((ssize_t) p->selector_index != rc->sel_index || it->next >= p->count)
+                        continue;
+                it->policy = p;
+                it->instance = it->next++;
+                it->name = policy_instance_name(p, it->instance);
+                if (!it->name) {
+                        c->error = -ENOMEM;
+                        return false;
+                }
+                return true;
+        }
+        return false;
+}
+
+/* Each instance of each policy that draws from the region's selector. */
+#define FOREACH_POLICY_INSTANCE(it, c, rc)                                          \
+        for (_cleanup_(policy_instance_done) PolicyInstance it = {};                \
+             policy_instance_next((c), (rc), &it);)
+
 static uint64_t percent_of(uint64_t size, unsigned pct) {
         return (uint64_t) ((unsigned __int128) size * pct / 100);
 }
@@ -245,9 +286,11 @@ static PlanRow *row_add_existing(Ctx *c, PlanAction action, const char *instance
         return row;
 }
 
-static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t pi,
-                       const char *instance, const NsState *ns) {
+static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const NsState *ns) {
         const PlanInput *in = c->in;
+        const NamespacePolicy *p = it->policy;
+        const char *instance = it->name;
+        ssize_t pi = it->index;
         uint64_t min, max, usable = ns->usable;
         Layout l;
         PlanRow *row;
@@ -401,9 +444,11 @@ static uint64_t minimal_raw_for_usable(Ctx *c, RegionCtx *rc, const PlanRow *pro
         return to;
 }
 
-static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t pi,
-                        const char *instance, uint64_t rest_size) {
+static void plan_create(Ctx *c, RegionCtx *rc, const PolicyInstance *it, uint64_t rest_size) {
         const PlanInput *in = c->in;
+        const NamespacePolicy *p = it->policy;
+        const char *instance = it->name;
+        ssize_t pi = it->index;
         const RegionState *r = rc->r;
         uint64_t requested = 0, size = 0, off = 0, largest, estimate;
         bool too_large = false;
@@ -590,7 +635,6 @@ static bool region_has_row(const Plan *p, const char *region, const char *instan
 }
 
 static void plan_labelled(Ctx *c, RegionCtx *rc) {
-        const Config *cfg = c->in->config;
         const RegionState *r = rc->r;
         size_t n_ns = rc->init_labels ? 0 : r->n_namespaces;
 
@@ -601,50 +645,85 @@ static void plan_labelled(Ctx *c, RegionCtx *rc) {
         }
 
         /* Adopt first: existing namespaces keep their space. */
-        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                const NamespacePolicy *p = &cfg->policies[pi];
-                if ((ssize_t) p->selector_index != rc->sel_index)
-                        continue;
-                for (unsigned i = 0; i < p->count; i++) {
-                        _cleanup_free_ char *inst = policy_instance_name(p, i);
-                        if (!inst) {
-                                c->error = -ENOMEM;
-                                return;
+        FOREACH_POLICY_INSTANCE(it, c, rc)
+                for (size_t j = 0; j < n_ns; j++)
+                        if (!rc->claimed[j] && streq(strempty(r->namespaces[j].name), it.name)) {
+                                rc->claimed[j] = true;
+                                plan_adopt(c, rc, &it, &r->namespaces[j]);
+                                break;
                         }
-                        for (size_t j = 0; j < n_ns; j++)
-                                if (!rc->claimed[j] && streq(strempty(r->namespaces[j].name), inst)) {
-                                        rc->claimed[j] = true;
-                                        plan_adopt(c, rc, p, (ssize_t) pi, inst, &r->namespaces[j]);
-                                        break;
-                                }
-                }
-        }
         for (size_t j = 0; j < n_ns; j++)
                 if (!rc->claimed[j])
                         plan_foreign(c, rc, &r->namespaces[j]);
 
         /* Then create what is missing, fixed sizes in policy order, 'rest' last. */
         for (int pass = 0; pass < 2; pass++)
-                for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                        const NamespacePolicy *p = &cfg->policies[pi];
-                        if ((ssize_t) p->selector_index != rc->sel_index)
+                FOREACH_POLICY_INSTANCE(it, c, rc) {
+                        bool rest = it.policy->size_kind == SIZE_REST;
+                        if (rest != (pass == 1) || region_has_row(c->plan, r->dev, it.name))
                                 continue;
-                        if ((p->size_kind == SIZE_REST) != (pass == 1))
-                                continue;
-                        for (unsigned i = 0; i < p->count; i++) {
-                                _cleanup_free_ char *inst = policy_instance_name(p, i);
-                                if (!inst) {
-                                        c->error = -ENOMEM;
-                                        return;
-                                }
-                                if (region_has_row(c->plan, r->dev, inst))
-                                        continue;
-                                plan_create(c, rc, p, (ssize_t) pi, inst,
-                                            p->size_kind == SIZE_REST
-                                                    ? space_largest(&rc->space, rc->alloc_align)
-                                                    : 0);
-                        }
+                        plan_create(c, rc, &it, rest ? space_largest(&rc->space, rc->alloc_align) : 0);
                 }
+}
+
+/* The one namespace of a label-less region, owned by its selector's 'size = rest' policy:
+ * adopted, converted in place, or left alone with the reason. */
+static void plan_labelless_own(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t pi,
+                               const NsState *ns) {
+        const RegionState *r = rc->r;
+        PlanRow *row;
+
+        row = row_add_existing(c, PLAN_CREATE, p->name, r, p->mode, pi, ns);
+        if (!row)
+                return;
+        row_from_policy(row, p);
+
+        if (ns->mode != NS_MODE_RAW || p->mode == NS_MODE_RAW) {
+                if (ns->mode == p->mode) {
+                        row->action = PLAN_ADOPT;
+                        if (!row->usable)
+                                row->usable = ns->size;
+                        row_message(c, row, "label-less %s is already %s; adopted", ns->dev,
+                                    ns_mode_to_string(ns->mode));
+                } else {
+                        row->action = PLAN_CONFLICT;
+                        row->mode = ns->mode;
+                        row_message(c, row,
+                                    "label-less %s is already %s, policy wants %s; not "
+                                    "converted", ns->dev, ns_mode_to_string(ns->mode),
+                                    ns_mode_to_string(p->mode));
+                }
+                return;
+        }
+        if (ns->signature) {
+                row->action = PLAN_CONFLICT;
+                row->mode = ns->mode;
+                row_message(c, row,
+                            "label-less %s carries a '%s' signature; not converted to %s",
+                            ns->dev, ns->signature, ns_mode_to_string(p->mode));
+                return;
+        }
+
+        Layout l;
+        const char *why = NULL;
+        int k = layout_compute_p(layout_params(c->in, r, p->mode, ns->start,
+                                                             ns->size, p->map, p->align,
+                                                             p->sector_size),
+                               &l, &why);
+        if (k < 0) {
+                row->action = PLAN_SKIP;
+                row_message(c, row, "the kernel would refuse %s as %s: %s", ns->dev,
+                            ns_mode_to_string(p->mode), strempty(why));
+                return;
+        }
+        row->usable = l.usable;
+        row->convert_existing = true;
+        if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
+                row->kmem_lost = kmem_trimmed(l.data_start, l.data_end,
+                                              c->in->kernel->memory_block_size);
+        row_message(c, row, "convert label-less %s to %s: %s raw, %s usable", ns->dev,
+                    ns_mode_to_string(p->mode), FORMAT_SIZE(ns->size),
+                    FORMAT_SIZE(l.usable));
 }
 
 static void plan_labelless(Ctx *c, RegionCtx *rc) {
@@ -658,84 +737,17 @@ static void plan_labelless(Ctx *c, RegionCtx *rc) {
                     cfg->policies[pi].size_kind == SIZE_REST && rest < 0)
                         rest = (ssize_t) pi;
 
-        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                const NamespacePolicy *p = &cfg->policies[pi];
-                PlanRow *row;
-
-                if ((ssize_t) p->selector_index != rc->sel_index)
-                        continue;
-                if ((ssize_t) pi != rest || !ns) {
-                        for (unsigned i = 0; i < p->count; i++) {
-                                _cleanup_free_ char *inst = policy_instance_name(p, i);
-                                row = row_add(c, PLAN_SKIP, inst, r, p->mode, (ssize_t) pi);
-                                row_message(c, row,
-                                            "%s is label-less: it holds one namespace spanning the "
-                                            "region and only a 'size = rest' policy can own it%s",
-                                            r->dev,
-                                            r->can_init_labels
-                                                    ? " (or set init-labels = yes on its selector)"
-                                                    : "");
-                        }
+        FOREACH_POLICY_INSTANCE(it, c, rc) {
+                if (it.index == rest && ns) {
+                        /* one row for the policy, whatever its count */
+                        if (it.instance == 0)
+                                plan_labelless_own(c, rc, it.policy, it.index, ns);
                         continue;
                 }
-
-                row = row_add(c, PLAN_CREATE, p->name, r, p->mode, (ssize_t) pi);
-                if (!row)
-                        return;
-                row_from_policy(row, p);
-                row->size = ns->size;
-                row->start = ns->start;
-                row->usable = ns->usable;
-                row->ns_dev = strdup(ns->dev);
-                if (!row->ns_dev)
-                        c->error = -ENOMEM;
-
-                if (ns->mode != NS_MODE_RAW || p->mode == NS_MODE_RAW) {
-                        if (ns->mode == p->mode) {
-                                row->action = PLAN_ADOPT;
-                                if (!row->usable)
-                                        row->usable = ns->size;
-                                row_message(c, row, "label-less %s is already %s; adopted", ns->dev,
-                                            ns_mode_to_string(ns->mode));
-                        } else {
-                                row->action = PLAN_CONFLICT;
-                                row->mode = ns->mode;
-                                row_message(c, row,
-                                            "label-less %s is already %s, policy wants %s; not "
-                                            "converted", ns->dev, ns_mode_to_string(ns->mode),
-                                            ns_mode_to_string(p->mode));
-                        }
-                        continue;
-                }
-                if (ns->signature) {
-                        row->action = PLAN_CONFLICT;
-                        row->mode = ns->mode;
-                        row_message(c, row,
-                                    "label-less %s carries a '%s' signature; not converted to %s",
-                                    ns->dev, ns->signature, ns_mode_to_string(p->mode));
-                        continue;
-                }
-
-                Layout l;
-                const char *why = NULL;
-                int k = layout_compute_p(layout_params(c->in, r, p->mode, ns->start,
-                                                                     ns->size, p->map, p->align,
-                                                                     p->sector_size),
-                                       &l, &why);
-                if (k < 0) {
-                        row->action = PLAN_SKIP;
-                        row_message(c, row, "the kernel would refuse %s as %s: %s", ns->dev,
-                                    ns_mode_to_string(p->mode), strempty(why));
-                        continue;
-                }
-                row->usable = l.usable;
-                row->convert_existing = true;
-                if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
-                        row->kmem_lost = kmem_trimmed(l.data_start, l.data_end,
-                                                      c->in->kernel->memory_block_size);
-                row_message(c, row, "convert label-less %s to %s: %s raw, %s usable", ns->dev,
-                            ns_mode_to_string(p->mode), FORMAT_SIZE(ns->size),
-                            FORMAT_SIZE(l.usable));
+                row_message(c, row_add(c, PLAN_SKIP, it.name, r, it.policy->mode, it.index),
+                            "%s is label-less: it holds one namespace spanning the region and only "
+                            "a 'size = rest' policy can own it%s", r->dev,
+                            r->can_init_labels ? " (or set init-labels = yes on its selector)" : "");
         }
 }
 
@@ -756,22 +768,24 @@ static const char *init_labels_refusal(const RegionState *r) {
 }
 
 /* The same row for every instance of the policies that draw from this region's selector. */
-static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction action, const char *message) {
-        const Config *cfg = c->in->config;
+static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction action, const char *format, ...)
+        _printf_(4, 5);
+static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction action, const char *format, ...) {
+        _cleanup_free_ char *message = NULL;
+        va_list ap;
 
-        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                const NamespacePolicy *p = &cfg->policies[pi];
-                if ((ssize_t) p->selector_index != rc->sel_index)
-                        continue;
-                for (unsigned i = 0; i < p->count; i++) {
-                        _cleanup_free_ char *inst = policy_instance_name(p, i);
-                        if (!inst) {
-                                c->error = -ENOMEM;
-                                return;
-                        }
-                        row_message(c, row_add(c, action, inst, rc->r, p->mode, (ssize_t) pi), "%s", message);
-                }
+        va_start(ap, format);
+        if (vasprintf(&message, format, ap) < 0) {
+                c->error = -ENOMEM;
+                message = NULL;
         }
+        va_end(ap);
+        if (!message)
+                return;
+
+        FOREACH_POLICY_INSTANCE(it, c, rc)
+                row_message(c, row_add(c, action, it.name, rc->r, it.policy->mode, it.index), "%s",
+                            message);
 }
 
 static void plan_region(Ctx *c, const RegionState *r) {
@@ -807,18 +821,14 @@ static void plan_region(Ctx *c, const RegionState *r) {
         /* An administrator disabled it (ndctl disable-region): its namespaces are out of
          * sight, not gone; nothing is planned until it is enabled again. */
         if (!r->enabled) {
-                char msg[128];
-                snprintf(msg, sizeof(msg), "%s is disabled; enable it (ndctl enable-region %s) to "
-                         "provision it", r->dev, r->dev);
-                rows_for_all_instances(c, &rc, PLAN_SKIP, msg);
+                rows_for_all_instances(c, &rc, PLAN_SKIP, "%s is disabled; enable it (ndctl "
+                                       "enable-region %s) to provision it", r->dev, r->dev);
                 return;
         }
 
         Granularity g = rc.sel->has_granularity ? rc.sel->granularity : cfg->daemon.granularity;
         if (granularity_resolve(&g, in->kernel, &rc.granularity, &why) < 0) {
-                char msg[256];
-                snprintf(msg, sizeof(msg), "granularity not usable: %s", strempty(why));
-                rows_for_all_instances(c, &rc, PLAN_SKIP, msg);
+                rows_for_all_instances(c, &rc, PLAN_SKIP, "granularity not usable: %s", strempty(why));
                 return;
         }
         rc.align = region_align_for(rc.granularity, MAX(r->ways, 1U));
@@ -831,19 +841,9 @@ static void plan_region(Ctx *c, const RegionState *r) {
         if (!r->labeled && rc.sel->init_labels && r->can_init_labels) {
                 const char *refusal = init_labels_refusal(r);
                 if (refusal) {
-                        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                                const NamespacePolicy *p = &cfg->policies[pi];
-                                if ((ssize_t) p->selector_index != rc.sel_index)
-                                        continue;
-                                for (unsigned i = 0; i < p->count; i++) {
-                                        _cleanup_free_ char *inst = policy_instance_name(p, i);
-                                        PlanRow *row = row_add(c, PLAN_CONFLICT, inst, r, p->mode,
-                                                               (ssize_t) pi);
-                                        row_message(c, row,
-                                                    "init-labels refused on %s: %s (%s)", r->dev,
-                                                    refusal, r->n_namespaces ? r->namespaces[0].dev : "");
-                                }
-                        }
+                        rows_for_all_instances(c, &rc, PLAN_CONFLICT, "init-labels refused on %s: %s (%s)",
+                                               r->dev, refusal,
+                                               r->n_namespaces ? r->namespaces[0].dev : "");
                         return;
                 }
                 rc.init_labels = true;
