@@ -184,19 +184,57 @@ static bool mode_is_claimed(NsMode m) {
         return m == NS_MODE_FSDAX || m == NS_MODE_DEVDAX || m == NS_MODE_SECTOR;
 }
 
-/* Per-region planning state. */
+/* What planning on one region starts from, for its policies (plan_region()) and for a
+ * request (plan_request()) alike: region_ctx_init() works it all out. */
 typedef struct RegionCtx {
         const RegionState *r;
-        RegionPlan *rp;
-        const RegionSelector *sel;
-        ssize_t sel_index;
+        const RegionSelector *sel; /* the first selector that matches, NULL for none */
+        ssize_t sel_index;         /* its index into Config.selectors, -1 for none */
+        const char *no_granularity; /* why the granularity is not usable, NULL when it is */
         uint64_t granularity;
         uint64_t align;       /* region align we write */
         uint64_t alloc_align; /* the allocation granularity the kernel will use */
-        bool init_labels;
-        Space space;
-        bool *claimed;
+        bool init_labels;     /* label-less, and its selector asks for labels and the DIMMs can */
+        Space space;          /* free: between its namespaces, or all of it when label-less */
+        bool *claimed;        /* plan_labelled(): which namespaces an instance adopted */
 } RegionCtx;
+
+static void region_ctx_done(RegionCtx *rc) {
+        space_done(&rc->space);
+        rc->claimed = mfree(rc->claimed);
+}
+
+static int region_ctx_init(Ctx *c, const RegionState *r, RegionCtx *rc) {
+        const Config *cfg = c->in->config;
+        const KernelInfo *k = c->in->kernel;
+        const char *why = NULL;
+
+        *rc = (RegionCtx) { .r = r, .sel_index = -1 };
+        for (size_t i = 0; i < cfg->n_selectors; i++)
+                if (selector_matches(&cfg->selectors[i], r)) {
+                        rc->sel = &cfg->selectors[i];
+                        rc->sel_index = (ssize_t) i;
+                        break;
+                }
+
+        Granularity g = rc->sel && rc->sel->has_granularity ? rc->sel->granularity
+                                                             : cfg->daemon.granularity;
+        if (granularity_resolve(&g, k, &rc->granularity, &why) < 0)
+                rc->no_granularity = strempty(why);
+        else {
+                rc->align = region_align_for(rc->granularity, MAX(r->ways, 1U));
+                /* Without the 'align' attribute (before 5.7) the kernel allocates in units
+                 * of PAGE_SIZE * ways; our sizes are multiples of the granularity all the
+                 * same. */
+                rc->alloc_align = r->align ? rc->align : k->page_size * MAX(r->ways, 1U);
+        }
+
+        rc->init_labels = !r->labeled && rc->sel && rc->sel->init_labels && r->can_init_labels;
+        /* initialising labels removes what the label-less namespace held */
+        if (region_space(&rc->space, r, r->labeled ? r->n_namespaces : 0) < 0)
+                return c->error = -ENOMEM;
+        return 0;
+}
 
 /* One instance of a policy that draws from a region's selector ("db", or "dax.0" ... "dax.2"
  * for count = 3). */
@@ -639,7 +677,7 @@ static void plan_labelled(Ctx *c, RegionCtx *rc) {
         size_t n_ns = rc->init_labels ? 0 : r->n_namespaces;
 
         rc->claimed = calloc(n_ns + 1, sizeof(bool));
-        if (!rc->claimed || region_space(&rc->space, r, n_ns) < 0) {
+        if (!rc->claimed) {
                 c->error = -ENOMEM;
                 return;
         }
@@ -788,33 +826,42 @@ static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction actio
                             message);
 }
 
-static void plan_region(Ctx *c, const RegionState *r) {
-        const PlanInput *in = c->in;
-        const Config *cfg = in->config;
-        RegionCtx rc = { .r = r, .sel_index = -1 };
-        RegionPlan *rp, *n;
-        const char *why = NULL;
+static RegionPlan *region_plan_add(Ctx *c, const RegionState *r) {
+        RegionPlan *n = realloc(c->plan->regions, sizeof(RegionPlan) * (c->plan->n_regions + 1));
 
-        n = realloc(c->plan->regions, sizeof(RegionPlan) * (c->plan->n_regions + 1));
         if (!n) {
                 c->error = -ENOMEM;
-                return;
+                return NULL;
         }
         c->plan->regions = n;
-        rp = &n[c->plan->n_regions++];
+        RegionPlan *rp = &n[c->plan->n_regions++];
         *rp = (RegionPlan) { .region = strdup(r->dev), .selector = -1 };
         if (!rp->region) {
                 c->error = -ENOMEM;
-                return;
+                return NULL;
         }
+        return rp;
+}
 
-        for (size_t i = 0; i < cfg->n_selectors; i++)
-                if (selector_matches(&cfg->selectors[i], r)) {
-                        rc.sel = &cfg->selectors[i];
-                        rc.sel_index = (ssize_t) i;
-                        break;
-                }
-        if (!rc.sel)
+/* What the free space that is left and the rows' rounding lose to alignment. */
+static uint64_t region_lost_to_alignment(Ctx *c, const RegionCtx *rc) {
+        uint64_t lost = space_total(&rc->space) - space_aligned_total(&rc->space, rc->alloc_align);
+
+        for (size_t i = 0; i < c->plan->n_rows; i++) {
+                const PlanRow *row = &c->plan->rows[i];
+                if (streq(row->region, rc->r->dev) &&
+                    (row->action == PLAN_CREATE || row->action == PLAN_ADOPT))
+                        lost += row->lost;
+        }
+        return lost;
+}
+
+static void plan_region(Ctx *c, const RegionState *r) {
+        _cleanup_(region_ctx_done) RegionCtx rc = {};
+        RegionPlan *rp;
+
+        rp = region_plan_add(c, r);
+        if (!rp || region_ctx_init(c, r, &rc) < 0 || !rc.sel)
                 return;
         rp->selector = rc.sel_index;
 
@@ -825,20 +872,14 @@ static void plan_region(Ctx *c, const RegionState *r) {
                                        "enable-region %s) to provision it", r->dev, r->dev);
                 return;
         }
-
-        Granularity g = rc.sel->has_granularity ? rc.sel->granularity : cfg->daemon.granularity;
-        if (granularity_resolve(&g, in->kernel, &rc.granularity, &why) < 0) {
-                rows_for_all_instances(c, &rc, PLAN_SKIP, "granularity not usable: %s", strempty(why));
+        if (rc.no_granularity) {
+                rows_for_all_instances(c, &rc, PLAN_SKIP, "granularity not usable: %s", rc.no_granularity);
                 return;
         }
-        rc.align = region_align_for(rc.granularity, MAX(r->ways, 1U));
-        /* Without the 'align' attribute (before 5.7) the kernel allocates in units of
-         * PAGE_SIZE * ways; our sizes are multiples of the granularity all the same. */
-        rc.alloc_align = r->align ? rc.align : in->kernel->page_size * MAX(r->ways, 1U);
         rp->granularity = rc.granularity;
         rp->region_align = rc.align;
 
-        if (!r->labeled && rc.sel->init_labels && r->can_init_labels) {
+        if (rc.init_labels) {
                 const char *refusal = init_labels_refusal(r);
                 if (refusal) {
                         rows_for_all_instances(c, &rc, PLAN_CONFLICT, "init-labels refused on %s: %s (%s)",
@@ -846,49 +887,36 @@ static void plan_region(Ctx *c, const RegionState *r) {
                                                r->n_namespaces ? r->namespaces[0].dev : "");
                         return;
                 }
-                rc.init_labels = true;
                 rp->init_labels = true;
         }
 
         if (r->labeled || rc.init_labels) {
                 plan_labelled(c, &rc);
-                rp->lost_to_alignment = space_total(&rc.space) -
-                                        space_aligned_total(&rc.space, rc.alloc_align);
-                for (size_t i = 0; i < c->plan->n_rows; i++) {
-                        const PlanRow *row = &c->plan->rows[i];
-                        if (streq(row->region, r->dev) &&
-                            (row->action == PLAN_CREATE || row->action == PLAN_ADOPT))
-                                rp->lost_to_alignment += row->lost;
-                }
+                rp->lost_to_alignment = region_lost_to_alignment(c, &rc);
         } else
                 plan_labelless(c, &rc);
+}
 
-        space_done(&rc.space);
-        free(rc.claimed);
+static const RegionState *region_find(const PlanInput *in, const char *dev) {
+        for (size_t i = 0; i < in->n_regions; i++)
+                if (streq(in->regions[i].dev, dev))
+                        return &in->regions[i];
+        return NULL;
 }
 
 static void plan_request(Ctx *c) {
-        const PlanInput *in = c->in;
-        const PlanRequest *q = in->request;
-        const RegionState *r = NULL;
-        RegionCtx rc = {};
+        const PlanRequest *q = c->in->request;
+        _cleanup_(region_ctx_done) RegionCtx rc = {};
+        const RegionState *r;
         const char *why = NULL;
-        Granularity g = in->config->daemon.granularity;
 
-        for (size_t i = 0; i < in->n_regions; i++)
-                if (streq(in->regions[i].dev, q->region))
-                        r = &in->regions[i];
+        r = region_find(c->in, q->region);
         if (!r) {
                 c->error = -ENODEV;
                 return;
         }
-        rc.r = r;
-        for (size_t i = 0; i < in->config->n_selectors; i++)
-                if (selector_matches(&in->config->selectors[i], r)) {
-                        if (in->config->selectors[i].has_granularity)
-                                g = in->config->selectors[i].granularity;
-                        break;
-                }
+        if (region_ctx_init(c, r, &rc) < 0)
+                return;
 
         PlanRow *row = row_add(c, PLAN_CREATE, q->name, r, q->mode, -1);
         if (!row)
@@ -902,18 +930,12 @@ static void plan_request(Ctx *c) {
                 row_message(c, row, "%s is label-less and cannot be sub-divided", r->dev);
                 return;
         }
-        if (granularity_resolve(&g, in->kernel, &rc.granularity, &why) < 0) {
+        if (rc.no_granularity) {
                 row->action = PLAN_SKIP;
-                row_message(c, row, "granularity not usable: %s", strempty(why));
+                row_message(c, row, "granularity not usable: %s", rc.no_granularity);
                 return;
         }
-        rc.align = region_align_for(rc.granularity, MAX(r->ways, 1U));
-        rc.alloc_align = r->align ? rc.align : in->kernel->page_size * MAX(r->ways, 1U);
         row->region_align = rc.align;
-        if (region_space(&rc.space, r, r->n_namespaces) < 0) {
-                c->error = -ENOMEM;
-                return;
-        }
 
         uint64_t size = round_up_u64(q->size, rc.align), off;
         Layout l;
@@ -939,7 +961,6 @@ static void plan_request(Ctx *c) {
                             ns_mode_to_string(q->mode), row->start, FORMAT_SIZE(size),
                             FORMAT_SIZE(l.usable));
         }
-        space_done(&rc.space);
 }
 
 int plan_compute(const PlanInput *in, Plan *ret) {
