@@ -108,15 +108,26 @@ typedef struct Ctx {
         int error;
 } Ctx;
 
-static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
-                        NsMode mode, ssize_t policy) {
-        PlanRow *n = realloc(c->plan->rows, sizeof(PlanRow) * (c->plan->n_rows + 1));
-        if (!n) {
+/* One more element at the end of an array of `size`-byte ones: its address, NULL (and
+ * c->error) when memory runs out. */
+static void *append(Ctx *c, void **array, size_t *n, size_t size) {
+        void *a = reallocarray(*array, *n + 1, size);
+
+        if (!a) {
                 c->error = -ENOMEM;
                 return NULL;
         }
-        c->plan->rows = n;
-        PlanRow *row = &n[c->plan->n_rows++];
+        *array = a;
+        return (uint8_t *) a + (*n)++ * size;
+}
+#define APPEND(c, array, n) ((typeof(array)) append((c), (void **) &(array), &(n), sizeof((array)[0])))
+
+static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
+                        NsMode mode, ssize_t policy) {
+        PlanRow *row = APPEND(c, c->plan->rows, c->plan->n_rows);
+
+        if (!row)
+                return NULL;
         *row = (PlanRow) {
                 .action = action,
                 .instance = strdup(strempty(instance)),
@@ -130,21 +141,27 @@ static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const R
         return row;
 }
 
+static char *vformat(Ctx *c, const char *format, va_list ap) _printf_(2, 0);
+static char *vformat(Ctx *c, const char *format, va_list ap) {
+        char *m;
+
+        if (vasprintf(&m, format, ap) < 0) {
+                c->error = -ENOMEM;
+                return NULL;
+        }
+        return m;
+}
+
 static void row_message(Ctx *c, PlanRow *row, const char *format, ...) _printf_(3, 4);
 static void row_message(Ctx *c, PlanRow *row, const char *format, ...) {
         va_list ap;
-        char *m;
 
         if (!row)
                 return;
         va_start(ap, format);
-        if (vasprintf(&m, format, ap) < 0) {
-                c->error = -ENOMEM;
-                m = NULL;
-        }
-        va_end(ap);
         free(row->message);
-        row->message = m;
+        row->message = vformat(c, format, ap);
+        va_end(ap);
 }
 
 static void row_from_policy(PlanRow *row, const NamespacePolicy *p) {
@@ -156,28 +173,47 @@ static void row_from_policy(PlanRow *row, const NamespacePolicy *p) {
         row->system_ram = p->system_ram;
 }
 
-static LayoutParams layout_params(const PlanInput *in, const RegionState *r, NsMode mode,
-                                  uint64_t start, uint64_t size, NsMap map, uint64_t align,
-                                  uint64_t sector_size) {
-        return (LayoutParams) {
+/* The kernel's layout of a namespace of this mode, map, align and sector size at
+ * [start, start + size) in region r. */
+static int layout_at(const Ctx *c, const RegionState *r, NsMode mode, NsMap map, uint64_t align,
+                     uint64_t sector_size, uint64_t start, uint64_t size, Layout *l, const char **why) {
+        const KernelInfo *k = c->in->kernel;
+        LayoutParams p = {
                 .mode = mode,
                 .start = start,
                 .size = size,
                 .map = map,
                 .align = align,
-                .compat_align = in->kernel->compat_align,
-                .page_size = in->kernel->page_size,
+                .compat_align = k->compat_align,
+                .page_size = k->page_size,
                 .sector_size = sector_size,
                 /* drivers/nvdimm/btt_devs.c:nd_btt_version(): BTT2 (v1.2 labels) starts at
                  * 0, BTT1.1 (v1.1 labels, label-less namespaces) at 4K. */
                 .btt_initial_offset = r->labels_v1_2 ? 0 : 4 * KiB,
-                .strict_end = in->kernel->version_major > 6 ||
-                              (in->kernel->version_major == 6 && in->kernel->version_minor >= 12),
+                .strict_end = k->version_major > 6 || (k->version_major == 6 && k->version_minor >= 12),
         };
+
+        return layout_compute(&p, l, why);
 }
 
-static int layout_compute_p(LayoutParams p, Layout *l, const char **why) {
-        return layout_compute(&p, l, why);
+/* ... as a policy asks for it */
+static int layout_of_policy(const Ctx *c, const RegionState *r, const NamespacePolicy *p, uint64_t start,
+                            uint64_t size, Layout *l, const char **why) {
+        return layout_at(c, r, p->mode, p->map, p->align, p->sector_size, start, size, l, why);
+}
+
+/* ... as a row would create it */
+static int layout_of_row(const Ctx *c, const RegionState *r, const PlanRow *row, uint64_t start,
+                         uint64_t size, Layout *l, const char **why) {
+        return layout_at(c, r, row->mode, row->map, row->align, row->sector_size, start, size, l, why);
+}
+
+/* The row claims its existing raw namespace in place as the policy asks, with layout l. */
+static void row_convert(const Ctx *c, PlanRow *row, const NamespacePolicy *p, const Layout *l) {
+        row->convert_existing = true;
+        row->usable = l->usable;
+        if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
+                row->kmem_lost = kmem_trimmed(l->data_start, l->data_end, c->in->kernel->memory_block_size);
 }
 
 static bool mode_is_claimed(NsMode m) {
@@ -335,9 +371,8 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const Ns
         char drift[256] = "";
 
         if (usable == 0 && ns->mode == p->mode &&
-            layout_compute_p(layout_params(in, rc->r, ns->mode, ns->start, ns->size,
-                                                         ns->map, ns->align, p->sector_size),
-                           &l, NULL) >= 0)
+            layout_at(c, rc->r, ns->mode, ns->map, ns->align, p->sector_size, ns->start, ns->size,
+                      &l, NULL) >= 0)
                 usable = l.usable;
 
         acceptable_size(rc, p, in->kernel, &min, &max);
@@ -377,30 +412,17 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const Ns
         /* A create of ours that a crash or a power cut stopped after the label was written:
          * finish it by claiming it in place. */
         if (ns->mode == NS_MODE_RAW && p->mode != NS_MODE_RAW &&
-            (!min || ns->size >= min) && (!max || ns->size <= max)) {
-                const char *why = NULL;
-                if (layout_compute_p(layout_params(in, rc->r, p->mode, ns->start, ns->size, p->map,
-                                                   p->align, p->sector_size),
-                                     &l, &why) >= 0) {
-                        row = row_add(c, PLAN_CREATE, instance, rc->r, p->mode, pi);
-                        if (!row)
-                                return;
-                        row_from_policy(row, p);
-                        row->size = ns->size;
-                        row->start = ns->start;
-                        row->usable = l.usable;
-                        row->convert_existing = true;
-                        row->ns_dev = strdup(ns->dev);
-                        if (!row->ns_dev)
-                                c->error = -ENOMEM;
-                        if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
-                                row->kmem_lost = kmem_trimmed(l.data_start, l.data_end,
-                                                              in->kernel->memory_block_size);
-                        row_message(c, row, "finish %s %s: named, sized and blank but never claimed "
-                                    "(an interrupted create); claim it as %s: %s usable", ns->dev,
-                                    instance, ns_mode_to_string(p->mode), FORMAT_SIZE(l.usable));
+            (!min || ns->size >= min) && (!max || ns->size <= max) &&
+            layout_of_policy(c, rc->r, p, ns->start, ns->size, &l, NULL) >= 0) {
+                row = row_add_existing(c, PLAN_CREATE, instance, rc->r, p->mode, pi, ns);
+                if (!row)
                         return;
-                }
+                row_from_policy(row, p);
+                row_convert(c, row, p, &l);
+                row_message(c, row, "finish %s %s: named, sized and blank but never claimed "
+                            "(an interrupted create); claim it as %s: %s usable", ns->dev,
+                            instance, ns_mode_to_string(p->mode), FORMAT_SIZE(l.usable));
+                return;
         }
 
         if (ns->mode != p->mode)
@@ -424,18 +446,13 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const Ns
                 snprintf(drift, sizeof(drift), "align is %s, policy wants %s",
                          FORMAT_SIZE(ns->align), FORMAT_SIZE(p->align));
 
-        row = row_add(c, drift[0] ? PLAN_DRIFT : PLAN_ADOPT, instance, rc->r, ns->mode, pi);
+        row = row_add_existing(c, drift[0] ? PLAN_DRIFT : PLAN_ADOPT, instance, rc->r, ns->mode, pi, ns);
         if (!row)
                 return;
         row_from_policy(row, p);
         row->map = ns->map;
         row->align = ns->align;
-        row->size = ns->size;
         row->usable = usable;
-        row->start = ns->start;
-        row->ns_dev = strdup(ns->dev);
-        if (!row->ns_dev)
-                c->error = -ENOMEM;
         if (min && ns->size > min && !drift[0])
                 row->lost = ns->size - min;
         if (drift[0])
@@ -455,10 +472,7 @@ static int place(Ctx *c, RegionCtx *rc, const PlanRow *proto, uint64_t size, uin
                 return -ENOSPC;
         }
         *ret_off = off;
-        return layout_compute_p(layout_params(c->in, rc->r, proto->mode,
-                                                            rc->r->start + off, size, proto->map,
-                                                            proto->align, proto->sector_size),
-                              ret_layout, why);
+        return layout_of_row(c, rc->r, proto, rc->r->start + off, size, ret_layout, why);
 }
 
 /* Smallest raw size (in page steps) that gives at least `want` usable bytes at `start`:
@@ -472,11 +486,7 @@ static uint64_t minimal_raw_for_usable(Ctx *c, RegionCtx *rc, const PlanRow *pro
                 page = round_up_u64((to - from) / 4096, page);
         for (uint64_t s = from; s < to; s += page) {
                 Layout l;
-                if (layout_compute_p(layout_params(c->in, rc->r, proto->mode, start, s,
-                                                                 proto->map, proto->align,
-                                                                 proto->sector_size),
-                                   &l, NULL) >= 0 &&
-                    l.usable >= want)
+                if (layout_of_row(c, rc->r, proto, start, s, &l, NULL) >= 0 && l.usable >= want)
                         return s;
         }
         return to;
@@ -744,21 +754,13 @@ static void plan_labelless_own(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, 
 
         Layout l;
         const char *why = NULL;
-        int k = layout_compute_p(layout_params(c->in, r, p->mode, ns->start,
-                                                             ns->size, p->map, p->align,
-                                                             p->sector_size),
-                               &l, &why);
-        if (k < 0) {
+        if (layout_of_policy(c, r, p, ns->start, ns->size, &l, &why) < 0) {
                 row->action = PLAN_SKIP;
                 row_message(c, row, "the kernel would refuse %s as %s: %s", ns->dev,
                             ns_mode_to_string(p->mode), strempty(why));
                 return;
         }
-        row->usable = l.usable;
-        row->convert_existing = true;
-        if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
-                row->kmem_lost = kmem_trimmed(l.data_start, l.data_end,
-                                              c->in->kernel->memory_block_size);
+        row_convert(c, row, p, &l);
         row_message(c, row, "convert label-less %s to %s: %s raw, %s usable", ns->dev,
                     ns_mode_to_string(p->mode), FORMAT_SIZE(ns->size),
                     FORMAT_SIZE(l.usable));
@@ -813,10 +815,7 @@ static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction actio
         va_list ap;
 
         va_start(ap, format);
-        if (vasprintf(&message, format, ap) < 0) {
-                c->error = -ENOMEM;
-                message = NULL;
-        }
+        message = vformat(c, format, ap);
         va_end(ap);
         if (!message)
                 return;
@@ -827,14 +826,10 @@ static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction actio
 }
 
 static RegionPlan *region_plan_add(Ctx *c, const RegionState *r) {
-        RegionPlan *n = realloc(c->plan->regions, sizeof(RegionPlan) * (c->plan->n_regions + 1));
+        RegionPlan *rp = APPEND(c, c->plan->regions, c->plan->n_regions);
 
-        if (!n) {
-                c->error = -ENOMEM;
+        if (!rp)
                 return NULL;
-        }
-        c->plan->regions = n;
-        RegionPlan *rp = &n[c->plan->n_regions++];
         *rp = (RegionPlan) { .region = strdup(r->dev), .selector = -1 };
         if (!rp->region) {
                 c->error = -ENOMEM;
