@@ -152,15 +152,32 @@ static char *vformat(Ctx *c, const char *format, va_list ap) {
         return m;
 }
 
+static void row_vmessage(Ctx *c, PlanRow *row, const char *format, va_list ap) _printf_(3, 0);
+static void row_vmessage(Ctx *c, PlanRow *row, const char *format, va_list ap) {
+        if (!row)
+                return;
+        free(row->message);
+        row->message = vformat(c, format, ap);
+}
+
 static void row_message(Ctx *c, PlanRow *row, const char *format, ...) _printf_(3, 4);
 static void row_message(Ctx *c, PlanRow *row, const char *format, ...) {
         va_list ap;
 
-        if (!row)
-                return;
         va_start(ap, format);
-        free(row->message);
-        row->message = vformat(c, format, ap);
+        row_vmessage(c, row, format, ap);
+        va_end(ap);
+}
+
+/* The row is skipped, for this reason. */
+static void row_skip(Ctx *c, PlanRow *row, const char *format, ...) _printf_(3, 4);
+static void row_skip(Ctx *c, PlanRow *row, const char *format, ...) {
+        va_list ap;
+
+        if (row)
+                row->action = PLAN_SKIP;
+        va_start(ap, format);
+        row_vmessage(c, row, format, ap);
         va_end(ap);
 }
 
@@ -492,133 +509,131 @@ static uint64_t minimal_raw_for_usable(Ctx *c, RegionCtx *rc, const PlanRow *pro
         return to;
 }
 
-static void plan_create(Ctx *c, RegionCtx *rc, const PolicyInstance *it, uint64_t rest_size) {
-        const PlanInput *in = c->in;
-        const NamespacePolicy *p = it->policy;
-        const char *instance = it->name;
-        ssize_t pi = it->index;
-        const RegionState *r = rc->r;
-        uint64_t requested = 0, size = 0, off = 0, largest, estimate;
-        bool too_large = false;
-        const char *why = NULL;
-        Layout l = {};
-        PlanRow *row;
-        int k;
+/* The raw size a policy asks for in this region, a multiple of the region align, and what
+ * it would be without that rounding (for 'usable-size', the first size to try: the usable
+ * size plus the fsdax/devdax memmap estimate). False when it does not fit in 64 bits. */
+static bool policy_raw_size(const RegionCtx *rc, const NamespacePolicy *p, uint64_t rest_size,
+                            uint64_t *ret_size, uint64_t *ret_requested) {
+        uint64_t estimate;
 
-        row = row_add(c, PLAN_CREATE, instance, r, p->mode, pi);
-        if (!row)
-                return;
-        row_from_policy(row, p);
-        row->region_align = rc->align;
-
+        *ret_size = *ret_requested = 0;
         switch (p->size_kind) {
         case SIZE_BYTES:
-                requested = p->size;
-                too_large = !round_up_u64_checked(p->size, rc->align, &size);
-                break;
+                *ret_requested = p->size;
+                return round_up_u64_checked(p->size, rc->align, ret_size);
         case SIZE_PERCENT:
-                requested = percent_of(r->size, p->percent);
-                size = round_down_u64(requested, rc->align);
-                requested = size;
-                break;
+                *ret_size = *ret_requested = round_down_u64(percent_of(rc->r->size, p->percent), rc->align);
+                return true;
         case SIZE_REST:
-                size = requested = rest_size;
-                break;
+                *ret_size = *ret_requested = rest_size;
+                return true;
         case SIZE_USABLE:
-                /* Start from the usable size plus the fsdax/devdax memmap estimate, then
-                 * step up one granularity unit until the kernel's layout offers enough. */
-                too_large = !add_u64_checked(p->size, p->map == NS_MAP_DEV ? p->size / 64 : 0,
-                                             &estimate) ||
-                            !round_up_u64_checked(MAX(estimate, mode_is_claimed(p->mode) ?
-                                                                        ND_CLAIM_MIN_SIZE : 0),
-                                                  rc->align, &size);
-                break;
+                return add_u64_checked(p->size, p->map == NS_MAP_DEV ? p->size / 64 : 0, &estimate) &&
+                       round_up_u64_checked(MAX(estimate, mode_is_claimed(p->mode) ? ND_CLAIM_MIN_SIZE : 0),
+                                            rc->align, ret_size);
         }
+        return true;
+}
 
-        if (too_large) {
-                /* config.c refuses such sizes; a Config from elsewhere must not wrap either */
-                row->action = PLAN_SKIP;
-                row_message(c, row, "%s %s cannot fit in %s (%s): the raw size it needs is "
-                            "beyond 2^64 bytes", p->size_kind == SIZE_USABLE ? "usable-size" : "size",
-                            FORMAT_SIZE(p->size), r->dev, FORMAT_SIZE(r->size));
-                return;
-        }
-        if (size == 0) {
-                row->action = PLAN_SKIP;
-                if (p->size_kind == SIZE_REST)
-                        row_message(c, row, "no free space left in %s for 'size = rest'", r->dev);
-                else
-                        row_message(c, row, "%u%% of %s (%s) is less than one granularity step (%s)",
-                                    p->percent, r->dev, FORMAT_SIZE(r->size), FORMAT_SIZE(rc->align));
-                return;
-        }
-        if (mode_is_claimed(p->mode) && size < ND_CLAIM_MIN_SIZE) {
-                row->action = PLAN_SKIP;
-                row->size = size;
-                row_message(c, row,
-                            "%s is below the 16M the kernel accepts for %s "
-                            "(drivers/nvdimm/claim.c)", FORMAT_SIZE(size), ns_mode_to_string(p->mode));
-                return;
-        }
+/* First fit for a policy's namespace of raw size *size (the row has its shape). A
+ * 'usable-size' one steps up one region align at a time until the kernel's layout offers
+ * enough; a system-ram devdax grows so that its data ends on a memory block boundary, as
+ * kmem onlines whole blocks only, when the free space allows. */
+static int place_policy(Ctx *c, RegionCtx *rc, const PlanRow *row, const NamespacePolicy *p,
+                        uint64_t *size, uint64_t *ret_off, Layout *l, const char **why) {
+        const RegionState *r = rc->r;
+        uint64_t b = c->in->kernel->memory_block_size;
+        int k;
 
         for (unsigned tries = 0;; tries++) {
-                k = place(c, rc, row, size, &off, &l, &why);
+                k = place(c, rc, row, *size, ret_off, l, why);
                 if (k == -ENOSPC)
                         break;
-                if (p->size_kind == SIZE_USABLE && (k < 0 || l.usable < p->size) && tries < 4096 &&
-                    size + rc->align > size && size + rc->align <= r->size) {
-                        size += rc->align;
+                if (p->size_kind == SIZE_USABLE && (k < 0 || l->usable < p->size) && tries < 4096 &&
+                    *size + rc->align > *size && *size + rc->align <= r->size) {
+                        *size += rc->align;
                         continue;
                 }
                 break;
         }
 
-        if (k >= 0 && p->mode == NS_MODE_DEVDAX && p->system_ram != SYSTEM_RAM_NO &&
-            in->kernel->memory_block_size) {
-                /* kmem onlines whole memory blocks only: end the data range on a block
-                 * boundary when the free space allows. */
-                uint64_t b = in->kernel->memory_block_size;
+        if (k >= 0 && p->mode == NS_MODE_DEVDAX && p->system_ram != SYSTEM_RAM_NO && b)
                 for (unsigned i = 0; i < 4; i++) {
-                        uint64_t end = r->start + off + size, want;
-                        uint64_t off2;
+                        uint64_t end = r->start + *ret_off + *size, want, off2;
                         Layout l2;
                         if (!round_up_u64_checked(end, b, &want))
                                 break;
-                        want -= r->start + off;
-                        if (want == size)
+                        want -= r->start + *ret_off;
+                        if (want == *size)
                                 break;
-                        if (place(c, rc, row, want, &off2, &l2, &why) < 0)
+                        if (place(c, rc, row, want, &off2, &l2, why) < 0)
                                 break;
-                        size = want;
-                        off = off2;
-                        l = l2;
+                        *size = want;
+                        *ret_off = off2;
+                        *l = l2;
                 }
+        return k;
+}
+
+static void plan_create(Ctx *c, RegionCtx *rc, const PolicyInstance *it, uint64_t rest_size) {
+        const NamespacePolicy *p = it->policy;
+        const RegionState *r = rc->r;
+        uint64_t requested, size, off = 0, largest, b = c->in->kernel->memory_block_size;
+        const char *why = NULL;
+        Layout l = {};
+        PlanRow *row;
+        int k;
+
+        row = row_add(c, PLAN_CREATE, it->name, r, p->mode, it->index);
+        if (!row)
+                return;
+        row_from_policy(row, p);
+        row->region_align = rc->align;
+
+        if (!policy_raw_size(rc, p, rest_size, &size, &requested)) {
+                /* config.c refuses such sizes; a Config from elsewhere must not wrap either */
+                row_skip(c, row, "%s %s cannot fit in %s (%s): the raw size it needs is "
+                         "beyond 2^64 bytes", p->size_kind == SIZE_USABLE ? "usable-size" : "size",
+                         FORMAT_SIZE(p->size), r->dev, FORMAT_SIZE(r->size));
+                return;
+        }
+        if (size == 0 && p->size_kind == SIZE_REST) {
+                row_skip(c, row, "no free space left in %s for 'size = rest'", r->dev);
+                return;
+        }
+        if (size == 0) {
+                row_skip(c, row, "%u%% of %s (%s) is less than one granularity step (%s)",
+                         p->percent, r->dev, FORMAT_SIZE(r->size), FORMAT_SIZE(rc->align));
+                return;
+        }
+        if (mode_is_claimed(p->mode) && size < ND_CLAIM_MIN_SIZE) {
+                row->size = size;
+                row_skip(c, row, "%s is below the 16M the kernel accepts for %s "
+                         "(drivers/nvdimm/claim.c)", FORMAT_SIZE(size), ns_mode_to_string(p->mode));
+                return;
         }
 
+        k = place_policy(c, rc, row, p, &size, &off, &l, &why);
         row->size = size;
         if (k == -ENOSPC) {
                 largest = space_largest(&rc->space, rc->alloc_align);
-                row->action = PLAN_SKIP;
-                row_message(c, row,
-                            "does not fit: needs %s contiguous in %s, the largest free extent is "
-                            "%s (%s short)", FORMAT_SIZE(size), r->dev, FORMAT_SIZE(largest),
-                            FORMAT_SIZE(size - MIN(size, largest)));
+                row_skip(c, row, "does not fit: needs %s contiguous in %s, the largest free "
+                         "extent is %s (%s short)", FORMAT_SIZE(size), r->dev,
+                         FORMAT_SIZE(largest), FORMAT_SIZE(size - MIN(size, largest)));
                 return;
         }
         if (k < 0) {
-                row->action = PLAN_SKIP;
                 row->start = r->start + off;
-                row_message(c, row, "the kernel would refuse %s at %#" PRIx64 ": %s",
-                            FORMAT_SIZE(size), r->start + off, strempty(why));
+                row_skip(c, row, "the kernel would refuse %s at %#" PRIx64 ": %s",
+                         FORMAT_SIZE(size), r->start + off, strempty(why));
                 return;
         }
         if (p->size_kind == SIZE_USABLE && l.usable < p->size) {
                 /* never a create below the usable size asked for */
-                row->action = PLAN_SKIP;
                 row->usable = l.usable;
-                row_message(c, row, "does not fit: the largest size tried in %s, %s raw, offers "
-                            "%s usable, less than the %s asked for", r->dev, FORMAT_SIZE(size),
-                            FORMAT_SIZE(l.usable), FORMAT_SIZE(p->size));
+                row_skip(c, row, "does not fit: the largest size tried in %s, %s raw, offers "
+                         "%s usable, less than the %s asked for", r->dev, FORMAT_SIZE(size),
+                         FORMAT_SIZE(l.usable), FORMAT_SIZE(p->size));
                 return;
         }
 
@@ -631,20 +646,15 @@ static void plan_create(Ctx *c, RegionCtx *rc, const PolicyInstance *it, uint64_
         row->lost = size > requested ? size - requested : 0;
 
         if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX) {
-                uint64_t b = in->kernel->memory_block_size;
                 if (!b) {
-                        row->action = PLAN_SKIP;
-                        row_message(c, row,
-                                    "system-ram needs memory hotplug, and this kernel shows no "
-                                    "/sys/devices/system/memory/block_size_bytes");
+                        row_skip(c, row, "system-ram needs memory hotplug, and this kernel shows "
+                                 "no /sys/devices/system/memory/block_size_bytes");
                         return;
                 }
                 row->kmem_lost = kmem_trimmed(l.data_start, l.data_end, b);
                 if (row->kmem_lost >= l.data_end - l.data_start) {
-                        row->action = PLAN_SKIP;
-                        row_message(c, row,
-                                    "the %s data range holds no whole %s memory block, so kmem "
-                                    "could online nothing", FORMAT_SIZE(l.usable), FORMAT_SIZE(b));
+                        row_skip(c, row, "the %s data range holds no whole %s memory block, so "
+                                 "kmem could online nothing", FORMAT_SIZE(l.usable), FORMAT_SIZE(b));
                         return;
                 }
         }
@@ -755,9 +765,8 @@ static void plan_labelless_own(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, 
         Layout l;
         const char *why = NULL;
         if (layout_of_policy(c, r, p, ns->start, ns->size, &l, &why) < 0) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "the kernel would refuse %s as %s: %s", ns->dev,
-                            ns_mode_to_string(p->mode), strempty(why));
+                row_skip(c, row, "the kernel would refuse %s as %s: %s", ns->dev,
+                         ns_mode_to_string(p->mode), strempty(why));
                 return;
         }
         row_convert(c, row, p, &l);
@@ -921,13 +930,11 @@ static void plan_request(Ctx *c) {
         row->sector_size = q->sector_size ?: 4096;
 
         if (!r->labeled) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "%s is label-less and cannot be sub-divided", r->dev);
+                row_skip(c, row, "%s is label-less and cannot be sub-divided", r->dev);
                 return;
         }
         if (rc.no_granularity) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "granularity not usable: %s", rc.no_granularity);
+                row_skip(c, row, "granularity not usable: %s", rc.no_granularity);
                 return;
         }
         row->region_align = rc.align;
@@ -937,16 +944,13 @@ static void plan_request(Ctx *c) {
         int k;
 
         if (mode_is_claimed(q->mode) && q->size < ND_CLAIM_MIN_SIZE) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "%s is below the 16M the kernel accepts for %s",
-                            FORMAT_SIZE(q->size), ns_mode_to_string(q->mode));
+                row_skip(c, row, "%s is below the 16M the kernel accepts for %s",
+                         FORMAT_SIZE(q->size), ns_mode_to_string(q->mode));
         } else if ((k = place(c, &rc, row, size, &off, &l, &why)) == -ENOSPC) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "does not fit: needs %s contiguous, the largest free extent is %s",
-                            FORMAT_SIZE(size), FORMAT_SIZE(space_largest(&rc.space, rc.alloc_align)));
+                row_skip(c, row, "does not fit: needs %s contiguous, the largest free extent is %s",
+                         FORMAT_SIZE(size), FORMAT_SIZE(space_largest(&rc.space, rc.alloc_align)));
         } else if (k < 0) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "the kernel would refuse it: %s", strempty(why));
+                row_skip(c, row, "the kernel would refuse it: %s", strempty(why));
         } else {
                 row->size = size;
                 row->start = r->start + off;

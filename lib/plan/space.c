@@ -98,18 +98,14 @@ uint64_t space_largest(const Space *s, uint64_t align) {
         return best;
 }
 
-uint64_t space_total(const Space *s) {
-        uint64_t t = 0;
-
-        for (size_t i = 0; i < s->n; i++)
-                t += s->ext[i].end - s->ext[i].start;
-        return t;
-}
-
 uint64_t space_aligned_total(const Space *s, uint64_t align) {
         uint64_t t = 0;
 
         for (size_t i = 0; i < s->n; i++)
                 t += extent_aligned(&s->ext[i], align, NULL);
         return t;
+}
+
+uint64_t space_total(const Space *s) {
+        return space_aligned_total(s, 1);
 }
