@@ -377,6 +377,32 @@ static PlanRow *row_add_existing(Ctx *c, PlanAction action, const char *instance
         return row;
 }
 
+/* How an existing namespace differs from what its policy asks for, in buf ("" if it does
+ * not): its mode, usable size, size within [min, max] (max 0: unbounded), map, align. */
+static void drift_of(const NamespacePolicy *p, const NsState *ns, uint64_t usable, uint64_t min,
+                     uint64_t max, char *buf, size_t n) {
+        bool pfn = p->mode == NS_MODE_FSDAX || p->mode == NS_MODE_DEVDAX;
+
+        buf[0] = '\0';
+        if (ns->mode != p->mode)
+                snprintf(buf, n, "mode is %s, policy wants %s", ns_mode_to_string(ns->mode),
+                         ns_mode_to_string(p->mode));
+        else if (p->size_kind == SIZE_USABLE && usable < p->size)
+                snprintf(buf, n, "offers %s, policy wants at least %s usable", FORMAT_SIZE(usable),
+                         FORMAT_SIZE(p->size));
+        else if (min && ns->size < min)
+                snprintf(buf, n, "size is %s, policy wants %s", FORMAT_SIZE(ns->size), FORMAT_SIZE(min));
+        else if (max && ns->size > max)
+                snprintf(buf, n, "size is %s, larger than the %s the policy asks for",
+                         FORMAT_SIZE(ns->size), FORMAT_SIZE(min));
+        else if (p->mode == NS_MODE_FSDAX && ns->map != p->map)
+                snprintf(buf, n, "map is %s, policy wants %s", ns_map_to_string(ns->map),
+                         ns_map_to_string(p->map));
+        else if (pfn && p->align && ns->align && ns->align != p->align)
+                snprintf(buf, n, "align is %s, policy wants %s", FORMAT_SIZE(ns->align),
+                         FORMAT_SIZE(p->align));
+}
+
 static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const NsState *ns) {
         const PlanInput *in = c->in;
         const NamespacePolicy *p = it->policy;
@@ -385,7 +411,7 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const Ns
         uint64_t min, max, usable = ns->usable;
         Layout l;
         PlanRow *row;
-        char drift[256] = "";
+        char drift[256];
 
         if (usable == 0 && ns->mode == p->mode &&
             layout_at(c, rc->r, ns->mode, ns->map, ns->align, p->sector_size, ns->start, ns->size,
@@ -442,27 +468,7 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const Ns
                 return;
         }
 
-        if (ns->mode != p->mode)
-                snprintf(drift, sizeof(drift), "mode is %s, policy wants %s",
-                         ns_mode_to_string(ns->mode), ns_mode_to_string(p->mode));
-        else if (p->size_kind == SIZE_USABLE && usable < p->size)
-                snprintf(drift, sizeof(drift), "offers %s, policy wants at least %s usable",
-                         FORMAT_SIZE(usable), FORMAT_SIZE(p->size));
-        else if (min && ns->size < min)
-                snprintf(drift, sizeof(drift), "size is %s, policy wants %s", FORMAT_SIZE(ns->size),
-                         FORMAT_SIZE(min));
-        else if (max && ns->size > max)
-                snprintf(drift, sizeof(drift), "size is %s, larger than the %s the policy asks for",
-                         FORMAT_SIZE(ns->size), FORMAT_SIZE(min));
-        else if ((p->mode == NS_MODE_FSDAX || p->mode == NS_MODE_DEVDAX) && ns->map != p->map &&
-                 p->mode == NS_MODE_FSDAX)
-                snprintf(drift, sizeof(drift), "map is %s, policy wants %s",
-                         ns_map_to_string(ns->map), ns_map_to_string(p->map));
-        else if ((p->mode == NS_MODE_FSDAX || p->mode == NS_MODE_DEVDAX) && p->align && ns->align &&
-                 ns->align != p->align)
-                snprintf(drift, sizeof(drift), "align is %s, policy wants %s",
-                         FORMAT_SIZE(ns->align), FORMAT_SIZE(p->align));
-
+        drift_of(p, ns, usable, min, max, drift, sizeof(drift));
         row = row_add_existing(c, drift[0] ? PLAN_DRIFT : PLAN_ADOPT, instance, rc->r, ns->mode, pi, ns);
         if (!row)
                 return;
