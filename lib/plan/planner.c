@@ -88,6 +88,14 @@ uint64_t region_align_for(uint64_t granularity, unsigned ways) {
         return a;
 }
 
+static bool mode_is_claimed(NsMode m) {
+        return m == NS_MODE_FSDAX || m == NS_MODE_DEVDAX || m == NS_MODE_SECTOR;
+}
+
+static uint64_t percent_of(uint64_t size, unsigned pct) {
+        return (uint64_t) ((unsigned __int128) size * pct / 100);
+}
+
 /* The free space of a region: the gaps its first n_ns namespaces leave. */
 static int region_space(Space *s, const RegionState *r, size_t n_ns) {
         int k = space_init(s, r->size);
@@ -141,6 +149,22 @@ static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const R
         return row;
 }
 
+/* A row about an existing namespace: its place, sizes and device. */
+static PlanRow *row_add_existing(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
+                                 NsMode mode, ssize_t policy, const NsState *ns) {
+        PlanRow *row = row_add(c, action, instance, r, mode, policy);
+
+        if (!row)
+                return NULL;
+        row->size = ns->size;
+        row->usable = ns->usable;
+        row->start = ns->start;
+        row->ns_dev = strdup(ns->dev);
+        if (!row->ns_dev)
+                c->error = -ENOMEM;
+        return row;
+}
+
 static char *vformat(Ctx *c, const char *format, va_list ap) _printf_(2, 0);
 static char *vformat(Ctx *c, const char *format, va_list ap) {
         char *m;
@@ -190,6 +214,8 @@ static void row_from_policy(PlanRow *row, const NamespacePolicy *p) {
         row->system_ram = p->system_ram;
 }
 
+/* ---- layouts --------------------------------------------------------------------------- */
+
 /* The kernel's layout of a namespace of this mode, map, align and sector size at
  * [start, start + size) in region r. */
 static int layout_at(const Ctx *c, const RegionState *r, NsMode mode, NsMap map, uint64_t align,
@@ -233,9 +259,7 @@ static void row_convert(const Ctx *c, PlanRow *row, const NamespacePolicy *p, co
                 row->kmem_lost = kmem_trimmed(l->data_start, l->data_end, c->in->kernel->memory_block_size);
 }
 
-static bool mode_is_claimed(NsMode m) {
-        return m == NS_MODE_FSDAX || m == NS_MODE_DEVDAX || m == NS_MODE_SECTOR;
-}
+/* ---- a region and the instances of its policies ---------------------------------------- */
 
 /* What planning on one region starts from, for its policies (plan_region()) and for a
  * request (plan_request()) alike: region_ctx_init() works it all out. */
@@ -330,9 +354,7 @@ static bool policy_instance_next(Ctx *c, const RegionCtx *rc, PolicyInstance *it
         for (_cleanup_(policy_instance_done) PolicyInstance it = {};                \
              policy_instance_next((c), (rc), &it);)
 
-static uint64_t percent_of(uint64_t size, unsigned pct) {
-        return (uint64_t) ((unsigned __int128) size * pct / 100);
-}
+/* ---- existing namespaces --------------------------------------------------------------- */
 
 /* Sizes a policy accepts for an existing namespace: [min, max], max 0 = unbounded. */
 static void acceptable_size(const RegionCtx *rc, const NamespacePolicy *p, const KernelInfo *k,
@@ -359,22 +381,6 @@ static void acceptable_size(const RegionCtx *rc, const NamespacePolicy *p, const
          * ends on a block boundary: what it made must be adopted, not drift */
         if (*max && p->mode == NS_MODE_DEVDAX && p->system_ram != SYSTEM_RAM_NO && k->memory_block_size)
                 *max = round_up_u64(*max + k->memory_block_size, tolerance);
-}
-
-/* A row about an existing namespace: its place, sizes and device. */
-static PlanRow *row_add_existing(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
-                                 NsMode mode, ssize_t policy, const NsState *ns) {
-        PlanRow *row = row_add(c, action, instance, r, mode, policy);
-
-        if (!row)
-                return NULL;
-        row->size = ns->size;
-        row->usable = ns->usable;
-        row->start = ns->start;
-        row->ns_dev = strdup(ns->dev);
-        if (!row->ns_dev)
-                c->error = -ENOMEM;
-        return row;
 }
 
 /* How an existing namespace differs from what its policy asks for, in buf ("" if it does
@@ -484,6 +490,8 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const Ns
                 row_message(c, row, "%s already provides %s (%s raw, %s usable)", ns->dev,
                             instance, FORMAT_SIZE(ns->size), FORMAT_SIZE(usable));
 }
+
+/* ---- new namespaces -------------------------------------------------------------------- */
 
 /* Place a namespace of raw size `size` with first fit and compute its layout. */
 static int place(Ctx *c, RegionCtx *rc, const PlanRow *proto, uint64_t size, uint64_t *ret_off,
@@ -681,6 +689,8 @@ static void plan_create(Ctx *c, RegionCtx *rc, const PolicyInstance *it, uint64_
                     p->system_ram != SYSTEM_RAM_NO ? FORMAT_SIZE(row->kmem_lost) : "",
                     p->system_ram != SYSTEM_RAM_NO ? " not onlined by kmem" : "");
 }
+
+/* ---- regions --------------------------------------------------------------------------- */
 
 static void plan_foreign(Ctx *c, RegionCtx *rc, const NsState *ns) {
         PlanRow *row = row_add_existing(c, PLAN_SKIP, "", rc->r, ns->mode, -1, ns);
@@ -906,6 +916,8 @@ static void plan_region(Ctx *c, const RegionState *r) {
         } else
                 plan_labelless(c, &rc);
 }
+
+/* ---- an imperative request ------------------------------------------------------------- */
 
 static const RegionState *region_find(const PlanInput *in, const char *dev) {
         for (size_t i = 0; i < in->n_regions; i++)
