@@ -6,6 +6,7 @@
 
 #include "plan/layout.h"
 #include "plan/planner.h"
+#include "plan/space.h"
 #include "util/macro.h"
 #include "util/size.h"
 
@@ -87,116 +88,24 @@ uint64_t region_align_for(uint64_t granularity, unsigned ways) {
         return a;
 }
 
-/* ---- free space, in offsets from the region start ------------------------------------ */
-
-typedef struct Extent {
-        uint64_t start, end; /* [start, end) */
-} Extent;
-
-typedef struct Space {
-        Extent *ext;
-        size_t n;
-} Space;
-
-static void space_done(Space *s) {
-        s->ext = mfree(s->ext);
-        s->n = 0;
+static bool mode_is_claimed(NsMode m) {
+        return m == NS_MODE_FSDAX || m == NS_MODE_DEVDAX || m == NS_MODE_SECTOR;
 }
 
-static int space_init(Space *s, uint64_t size, const NsState *ns, size_t n_ns, uint64_t base) {
-        *s = (Space) {};
-        s->ext = malloc(sizeof(Extent) * (n_ns + 1));
-        if (!s->ext)
-                return -ENOMEM;
-        uint64_t cur = 0;
-        /* namespaces are sorted by start */
-        for (size_t i = 0; i < n_ns; i++) {
-                uint64_t st, en;
-                if (ns[i].size == 0 || ns[i].start < base)
-                        continue;
-                st = ns[i].start - base;
-                en = st + ns[i].size;
-                if (st > cur)
-                        s->ext[s->n++] = (Extent) { cur, MIN(st, size) };
-                cur = MAX(cur, en);
+static uint64_t percent_of(uint64_t size, unsigned pct) {
+        return (uint64_t) ((unsigned __int128) size * pct / 100);
+}
+
+/* The free space of a region: the gaps its first n_ns namespaces leave. */
+static int region_space(Space *s, const RegionState *r, size_t n_ns) {
+        int k = space_init(s, r->size);
+
+        for (size_t i = 0; k >= 0 && i < n_ns; i++) {
+                const NsState *ns = &r->namespaces[i];
+                if (ns->size > 0 && ns->start >= r->start)
+                        k = space_reserve(s, ns->start - r->start, ns->size);
         }
-        if (cur < size)
-                s->ext[s->n++] = (Extent) { cur, size };
-        return 0;
-}
-
-/* The part of a free extent the kernel can allocate from: space_valid() aligns the start
- * up and the end down. Returns its length, 0 if nothing is left. */
-static uint64_t extent_aligned(const Extent *e, uint64_t align, uint64_t *ret_start) {
-        uint64_t st = round_up_u64(e->start, align), en = round_down_u64(e->end, align);
-
-        if (ret_start)
-                *ret_start = st;
-        return en > st ? en - st : 0;
-}
-
-/* First fit over the free extents in address order, as scan_allocate() in
- * drivers/nvdimm/namespace_devs.c does: space_valid() aligns each free range's start up
- * and its end down to align/ways (in DPA terms, which is align in region offsets) and a
- * new allocation must fit whole in one range. */
-static bool space_first_fit(const Space *s, uint64_t size, uint64_t align, uint64_t *ret) {
-        for (size_t i = 0; i < s->n; i++) {
-                uint64_t st;
-                if (extent_aligned(&s->ext[i], align, &st) >= size) {
-                        *ret = st;
-                        return true;
-                }
-        }
-        return false;
-}
-
-/* The largest aligned free extent; the first of equals, which is what first fit takes. */
-static uint64_t space_largest(const Space *s, uint64_t align) {
-        uint64_t best = 0;
-        for (size_t i = 0; i < s->n; i++)
-                best = MAX(best, extent_aligned(&s->ext[i], align, NULL));
-        return best;
-}
-
-static uint64_t space_total(const Space *s) {
-        uint64_t t = 0;
-        for (size_t i = 0; i < s->n; i++)
-                t += s->ext[i].end - s->ext[i].start;
-        return t;
-}
-
-static uint64_t space_aligned_total(const Space *s, uint64_t align) {
-        uint64_t t = 0;
-        for (size_t i = 0; i < s->n; i++)
-                t += extent_aligned(&s->ext[i], align, NULL);
-        return t;
-}
-
-static int space_take(Space *s, uint64_t off, uint64_t size) {
-        for (size_t i = 0; i < s->n; i++) {
-                Extent e = s->ext[i];
-                if (off < e.start || off + size > e.end)
-                        continue;
-                if (off == e.start && off + size == e.end) {
-                        memmove(&s->ext[i], &s->ext[i + 1], sizeof(Extent) * (s->n - i - 1));
-                        s->n--;
-                } else if (off == e.start)
-                        s->ext[i].start = off + size;
-                else if (off + size == e.end)
-                        s->ext[i].end = off;
-                else {
-                        Extent *n = realloc(s->ext, sizeof(Extent) * (s->n + 1));
-                        if (!n)
-                                return -ENOMEM;
-                        s->ext = n;
-                        memmove(&s->ext[i + 2], &s->ext[i + 1], sizeof(Extent) * (s->n - i - 1));
-                        s->ext[i].end = off;
-                        s->ext[i + 1] = (Extent) { off + size, e.end };
-                        s->n++;
-                }
-                return 0;
-        }
-        return -ENOSPC;
+        return k;
 }
 
 /* ---- rows ------------------------------------------------------------------------------ */
@@ -207,15 +116,26 @@ typedef struct Ctx {
         int error;
 } Ctx;
 
-static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
-                        NsMode mode, ssize_t policy) {
-        PlanRow *n = realloc(c->plan->rows, sizeof(PlanRow) * (c->plan->n_rows + 1));
-        if (!n) {
+/* One more element at the end of an array of `size`-byte ones: its address, NULL (and
+ * c->error) when memory runs out. */
+static void *append(Ctx *c, void **array, size_t *n, size_t size) {
+        void *a = reallocarray(*array, *n + 1, size);
+
+        if (!a) {
                 c->error = -ENOMEM;
                 return NULL;
         }
-        c->plan->rows = n;
-        PlanRow *row = &n[c->plan->n_rows++];
+        *array = a;
+        return (uint8_t *) a + (*n)++ * size;
+}
+#define APPEND(c, array, n) ((typeof(array)) append((c), (void **) &(array), &(n), sizeof((array)[0])))
+
+static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
+                        NsMode mode, ssize_t policy) {
+        PlanRow *row = APPEND(c, c->plan->rows, c->plan->n_rows);
+
+        if (!row)
+                return NULL;
         *row = (PlanRow) {
                 .action = action,
                 .instance = strdup(strempty(instance)),
@@ -229,21 +149,60 @@ static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const R
         return row;
 }
 
+/* A row about an existing namespace: its place, sizes and device. */
+static PlanRow *row_add_existing(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
+                                 NsMode mode, ssize_t policy, const NsState *ns) {
+        PlanRow *row = row_add(c, action, instance, r, mode, policy);
+
+        if (!row)
+                return NULL;
+        row->size = ns->size;
+        row->usable = ns->usable;
+        row->start = ns->start;
+        row->ns_dev = strdup(ns->dev);
+        if (!row->ns_dev)
+                c->error = -ENOMEM;
+        return row;
+}
+
+static char *vformat(Ctx *c, const char *format, va_list ap) _printf_(2, 0);
+static char *vformat(Ctx *c, const char *format, va_list ap) {
+        char *m;
+
+        if (vasprintf(&m, format, ap) < 0) {
+                c->error = -ENOMEM;
+                return NULL;
+        }
+        return m;
+}
+
+static void row_vmessage(Ctx *c, PlanRow *row, const char *format, va_list ap) _printf_(3, 0);
+static void row_vmessage(Ctx *c, PlanRow *row, const char *format, va_list ap) {
+        if (!row)
+                return;
+        free(row->message);
+        row->message = vformat(c, format, ap);
+}
+
 static void row_message(Ctx *c, PlanRow *row, const char *format, ...) _printf_(3, 4);
 static void row_message(Ctx *c, PlanRow *row, const char *format, ...) {
         va_list ap;
-        char *m;
 
-        if (!row)
-                return;
         va_start(ap, format);
-        if (vasprintf(&m, format, ap) < 0) {
-                c->error = -ENOMEM;
-                m = NULL;
-        }
+        row_vmessage(c, row, format, ap);
         va_end(ap);
-        free(row->message);
-        row->message = m;
+}
+
+/* The row is skipped, for this reason. */
+static void row_skip(Ctx *c, PlanRow *row, const char *format, ...) _printf_(3, 4);
+static void row_skip(Ctx *c, PlanRow *row, const char *format, ...) {
+        va_list ap;
+
+        if (row)
+                row->action = PLAN_SKIP;
+        va_start(ap, format);
+        row_vmessage(c, row, format, ap);
+        va_end(ap);
 }
 
 static void row_from_policy(PlanRow *row, const NamespacePolicy *p) {
@@ -255,51 +214,147 @@ static void row_from_policy(PlanRow *row, const NamespacePolicy *p) {
         row->system_ram = p->system_ram;
 }
 
-static LayoutParams layout_params(const PlanInput *in, const RegionState *r, NsMode mode,
-                                  uint64_t start, uint64_t size, NsMap map, uint64_t align,
-                                  uint64_t sector_size) {
-        return (LayoutParams) {
+/* ---- layouts --------------------------------------------------------------------------- */
+
+/* The kernel's layout of a namespace of this mode, map, align and sector size at
+ * [start, start + size) in region r. */
+static int layout_at(const Ctx *c, const RegionState *r, NsMode mode, NsMap map, uint64_t align,
+                     uint64_t sector_size, uint64_t start, uint64_t size, Layout *l, const char **why) {
+        const KernelInfo *k = c->in->kernel;
+        LayoutParams p = {
                 .mode = mode,
                 .start = start,
                 .size = size,
                 .map = map,
                 .align = align,
-                .compat_align = in->kernel->compat_align,
-                .page_size = in->kernel->page_size,
+                .compat_align = k->compat_align,
+                .page_size = k->page_size,
                 .sector_size = sector_size,
                 /* drivers/nvdimm/btt_devs.c:nd_btt_version(): BTT2 (v1.2 labels) starts at
                  * 0, BTT1.1 (v1.1 labels, label-less namespaces) at 4K. */
                 .btt_initial_offset = r->labels_v1_2 ? 0 : 4 * KiB,
-                .strict_end = in->kernel->version_major > 6 ||
-                              (in->kernel->version_major == 6 && in->kernel->version_minor >= 12),
+                .strict_end = k->version_major > 6 || (k->version_major == 6 && k->version_minor >= 12),
         };
-}
 
-static int layout_compute_p(LayoutParams p, Layout *l, const char **why) {
         return layout_compute(&p, l, why);
 }
 
-static bool mode_is_claimed(NsMode m) {
-        return m == NS_MODE_FSDAX || m == NS_MODE_DEVDAX || m == NS_MODE_SECTOR;
+/* ... as a policy asks for it */
+static int layout_of_policy(const Ctx *c, const RegionState *r, const NamespacePolicy *p, uint64_t start,
+                            uint64_t size, Layout *l, const char **why) {
+        return layout_at(c, r, p->mode, p->map, p->align, p->sector_size, start, size, l, why);
 }
 
-/* Per-region planning state. */
+/* ... as a row would create it */
+static int layout_of_row(const Ctx *c, const RegionState *r, const PlanRow *row, uint64_t start,
+                         uint64_t size, Layout *l, const char **why) {
+        return layout_at(c, r, row->mode, row->map, row->align, row->sector_size, start, size, l, why);
+}
+
+/* The row claims its existing raw namespace in place as the policy asks, with layout l. */
+static void row_convert(const Ctx *c, PlanRow *row, const NamespacePolicy *p, const Layout *l) {
+        row->convert_existing = true;
+        row->usable = l->usable;
+        if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
+                row->kmem_lost = kmem_trimmed(l->data_start, l->data_end, c->in->kernel->memory_block_size);
+}
+
+/* ---- a region and the instances of its policies ---------------------------------------- */
+
+/* What planning on one region starts from, for its policies (plan_region()) and for a
+ * request (plan_request()) alike: region_ctx_init() works it all out. */
 typedef struct RegionCtx {
         const RegionState *r;
-        RegionPlan *rp;
-        const RegionSelector *sel;
-        ssize_t sel_index;
+        const RegionSelector *sel; /* the first selector that matches, NULL for none */
+        ssize_t sel_index;         /* its index into Config.selectors, -1 for none */
+        const char *no_granularity; /* why the granularity is not usable, NULL when it is */
         uint64_t granularity;
         uint64_t align;       /* region align we write */
         uint64_t alloc_align; /* the allocation granularity the kernel will use */
-        bool init_labels;
-        Space space;
-        bool *claimed;
+        bool init_labels;     /* label-less, and its selector asks for labels and the DIMMs can */
+        Space space;          /* free: between its namespaces, or all of it when label-less */
+        bool *claimed;        /* plan_labelled(): which namespaces an instance adopted */
 } RegionCtx;
 
-static uint64_t percent_of(uint64_t size, unsigned pct) {
-        return (uint64_t) ((unsigned __int128) size * pct / 100);
+static void region_ctx_done(RegionCtx *rc) {
+        space_done(&rc->space);
+        rc->claimed = mfree(rc->claimed);
 }
+
+static int region_ctx_init(Ctx *c, const RegionState *r, RegionCtx *rc) {
+        const Config *cfg = c->in->config;
+        const KernelInfo *k = c->in->kernel;
+        const char *why = NULL;
+
+        *rc = (RegionCtx) { .r = r, .sel_index = -1 };
+        for (size_t i = 0; i < cfg->n_selectors; i++)
+                if (selector_matches(&cfg->selectors[i], r)) {
+                        rc->sel = &cfg->selectors[i];
+                        rc->sel_index = (ssize_t) i;
+                        break;
+                }
+
+        Granularity g = rc->sel && rc->sel->has_granularity ? rc->sel->granularity
+                                                             : cfg->daemon.granularity;
+        if (granularity_resolve(&g, k, &rc->granularity, &why) < 0)
+                rc->no_granularity = strempty(why);
+        else {
+                rc->align = region_align_for(rc->granularity, MAX(r->ways, 1U));
+                /* Without the 'align' attribute (before 5.7) the kernel allocates in units
+                 * of PAGE_SIZE * ways; our sizes are multiples of the granularity all the
+                 * same. */
+                rc->alloc_align = r->align ? rc->align : k->page_size * MAX(r->ways, 1U);
+        }
+
+        rc->init_labels = !r->labeled && rc->sel && rc->sel->init_labels && r->can_init_labels;
+        /* initialising labels removes what the label-less namespace held */
+        if (region_space(&rc->space, r, r->labeled ? r->n_namespaces : 0) < 0)
+                return c->error = -ENOMEM;
+        return 0;
+}
+
+/* One instance of a policy that draws from a region's selector ("db", or "dax.0" ... "dax.2"
+ * for count = 3). */
+typedef struct PolicyInstance {
+        const NamespacePolicy *policy;
+        ssize_t index;     /* into Config.policies */
+        unsigned instance; /* 0 ... count - 1 */
+        char *name;
+        unsigned next;     /* the instance of policies[index] to visit next */
+} PolicyInstance;
+
+static void policy_instance_done(PolicyInstance *it) {
+        it->name = mfree(it->name);
+}
+
+/* Step to the next instance, in policy order then instance order. False at the end, and
+ * when the name cannot be allocated (c->error says so). */
+static bool policy_instance_next(Ctx *c, const RegionCtx *rc, PolicyInstance *it) {
+        const Config *cfg = c->in->config;
+
+        policy_instance_done(it);
+        for (; (size_t) it->index < cfg->n_policies; it->index++, it->next = 0) {
+                const NamespacePolicy *p = &cfg->policies[it->index];
+                if ((ssize_t) p->selector_index != rc->sel_index || it->next >= p->count)
+                        continue;
+                it->policy = p;
+                it->instance = it->next++;
+                it->name = policy_instance_name(p, it->instance);
+                if (!it->name) {
+                        c->error = -ENOMEM;
+                        return false;
+                }
+                return true;
+        }
+        return false;
+}
+
+/* Each instance of each policy that draws from the region's selector. */
+#define FOREACH_POLICY_INSTANCE(it, c, rc)                                          \
+        for (_cleanup_(policy_instance_done) PolicyInstance it = {};                \
+             policy_instance_next((c), (rc), &it);)
+
+/* ---- existing namespaces --------------------------------------------------------------- */
 
 /* Sizes a policy accepts for an existing namespace: [min, max], max 0 = unbounded. */
 static void acceptable_size(const RegionCtx *rc, const NamespacePolicy *p, const KernelInfo *k,
@@ -328,34 +383,45 @@ static void acceptable_size(const RegionCtx *rc, const NamespacePolicy *p, const
                 *max = round_up_u64(*max + k->memory_block_size, tolerance);
 }
 
-/* A row about an existing namespace: its place, sizes and device. */
-static PlanRow *row_add_existing(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
-                                 NsMode mode, ssize_t policy, const NsState *ns) {
-        PlanRow *row = row_add(c, action, instance, r, mode, policy);
+/* How an existing namespace differs from what its policy asks for, in buf ("" if it does
+ * not): its mode, usable size, size within [min, max] (max 0: unbounded), map, align. */
+static void drift_of(const NamespacePolicy *p, const NsState *ns, uint64_t usable, uint64_t min,
+                     uint64_t max, char *buf, size_t n) {
+        bool pfn = p->mode == NS_MODE_FSDAX || p->mode == NS_MODE_DEVDAX;
 
-        if (!row)
-                return NULL;
-        row->size = ns->size;
-        row->usable = ns->usable;
-        row->start = ns->start;
-        row->ns_dev = strdup(ns->dev);
-        if (!row->ns_dev)
-                c->error = -ENOMEM;
-        return row;
+        buf[0] = '\0';
+        if (ns->mode != p->mode)
+                snprintf(buf, n, "mode is %s, policy wants %s", ns_mode_to_string(ns->mode),
+                         ns_mode_to_string(p->mode));
+        else if (p->size_kind == SIZE_USABLE && usable < p->size)
+                snprintf(buf, n, "offers %s, policy wants at least %s usable", FORMAT_SIZE(usable),
+                         FORMAT_SIZE(p->size));
+        else if (min && ns->size < min)
+                snprintf(buf, n, "size is %s, policy wants %s", FORMAT_SIZE(ns->size), FORMAT_SIZE(min));
+        else if (max && ns->size > max)
+                snprintf(buf, n, "size is %s, larger than the %s the policy asks for",
+                         FORMAT_SIZE(ns->size), FORMAT_SIZE(min));
+        else if (p->mode == NS_MODE_FSDAX && ns->map != p->map)
+                snprintf(buf, n, "map is %s, policy wants %s", ns_map_to_string(ns->map),
+                         ns_map_to_string(p->map));
+        else if (pfn && p->align && ns->align && ns->align != p->align)
+                snprintf(buf, n, "align is %s, policy wants %s", FORMAT_SIZE(ns->align),
+                         FORMAT_SIZE(p->align));
 }
 
-static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t pi,
-                       const char *instance, const NsState *ns) {
+static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const NsState *ns) {
         const PlanInput *in = c->in;
+        const NamespacePolicy *p = it->policy;
+        const char *instance = it->name;
+        ssize_t pi = it->index;
         uint64_t min, max, usable = ns->usable;
         Layout l;
         PlanRow *row;
-        char drift[256] = "";
+        char drift[256];
 
         if (usable == 0 && ns->mode == p->mode &&
-            layout_compute_p(layout_params(in, rc->r, ns->mode, ns->start, ns->size,
-                                                         ns->map, ns->align, p->sector_size),
-                           &l, NULL) >= 0)
+            layout_at(c, rc->r, ns->mode, ns->map, ns->align, p->sector_size, ns->start, ns->size,
+                      &l, NULL) >= 0)
                 usable = l.usable;
 
         acceptable_size(rc, p, in->kernel, &min, &max);
@@ -395,65 +461,27 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t 
         /* A create of ours that a crash or a power cut stopped after the label was written:
          * finish it by claiming it in place. */
         if (ns->mode == NS_MODE_RAW && p->mode != NS_MODE_RAW &&
-            (!min || ns->size >= min) && (!max || ns->size <= max)) {
-                const char *why = NULL;
-                if (layout_compute_p(layout_params(in, rc->r, p->mode, ns->start, ns->size, p->map,
-                                                   p->align, p->sector_size),
-                                     &l, &why) >= 0) {
-                        row = row_add(c, PLAN_CREATE, instance, rc->r, p->mode, pi);
-                        if (!row)
-                                return;
-                        row_from_policy(row, p);
-                        row->size = ns->size;
-                        row->start = ns->start;
-                        row->usable = l.usable;
-                        row->convert_existing = true;
-                        row->ns_dev = strdup(ns->dev);
-                        if (!row->ns_dev)
-                                c->error = -ENOMEM;
-                        if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
-                                row->kmem_lost = kmem_trimmed(l.data_start, l.data_end,
-                                                              in->kernel->memory_block_size);
-                        row_message(c, row, "finish %s %s: named, sized and blank but never claimed "
-                                    "(an interrupted create); claim it as %s: %s usable", ns->dev,
-                                    instance, ns_mode_to_string(p->mode), FORMAT_SIZE(l.usable));
+            (!min || ns->size >= min) && (!max || ns->size <= max) &&
+            layout_of_policy(c, rc->r, p, ns->start, ns->size, &l, NULL) >= 0) {
+                row = row_add_existing(c, PLAN_CREATE, instance, rc->r, p->mode, pi, ns);
+                if (!row)
                         return;
-                }
+                row_from_policy(row, p);
+                row_convert(c, row, p, &l);
+                row_message(c, row, "finish %s %s: named, sized and blank but never claimed "
+                            "(an interrupted create); claim it as %s: %s usable", ns->dev,
+                            instance, ns_mode_to_string(p->mode), FORMAT_SIZE(l.usable));
+                return;
         }
 
-        if (ns->mode != p->mode)
-                snprintf(drift, sizeof(drift), "mode is %s, policy wants %s",
-                         ns_mode_to_string(ns->mode), ns_mode_to_string(p->mode));
-        else if (p->size_kind == SIZE_USABLE && usable < p->size)
-                snprintf(drift, sizeof(drift), "offers %s, policy wants at least %s usable",
-                         FORMAT_SIZE(usable), FORMAT_SIZE(p->size));
-        else if (min && ns->size < min)
-                snprintf(drift, sizeof(drift), "size is %s, policy wants %s", FORMAT_SIZE(ns->size),
-                         FORMAT_SIZE(min));
-        else if (max && ns->size > max)
-                snprintf(drift, sizeof(drift), "size is %s, larger than the %s the policy asks for",
-                         FORMAT_SIZE(ns->size), FORMAT_SIZE(min));
-        else if ((p->mode == NS_MODE_FSDAX || p->mode == NS_MODE_DEVDAX) && ns->map != p->map &&
-                 p->mode == NS_MODE_FSDAX)
-                snprintf(drift, sizeof(drift), "map is %s, policy wants %s",
-                         ns_map_to_string(ns->map), ns_map_to_string(p->map));
-        else if ((p->mode == NS_MODE_FSDAX || p->mode == NS_MODE_DEVDAX) && p->align && ns->align &&
-                 ns->align != p->align)
-                snprintf(drift, sizeof(drift), "align is %s, policy wants %s",
-                         FORMAT_SIZE(ns->align), FORMAT_SIZE(p->align));
-
-        row = row_add(c, drift[0] ? PLAN_DRIFT : PLAN_ADOPT, instance, rc->r, ns->mode, pi);
+        drift_of(p, ns, usable, min, max, drift, sizeof(drift));
+        row = row_add_existing(c, drift[0] ? PLAN_DRIFT : PLAN_ADOPT, instance, rc->r, ns->mode, pi, ns);
         if (!row)
                 return;
         row_from_policy(row, p);
         row->map = ns->map;
         row->align = ns->align;
-        row->size = ns->size;
         row->usable = usable;
-        row->start = ns->start;
-        row->ns_dev = strdup(ns->dev);
-        if (!row->ns_dev)
-                c->error = -ENOMEM;
         if (min && ns->size > min && !drift[0])
                 row->lost = ns->size - min;
         if (drift[0])
@@ -462,6 +490,8 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t 
                 row_message(c, row, "%s already provides %s (%s raw, %s usable)", ns->dev,
                             instance, FORMAT_SIZE(ns->size), FORMAT_SIZE(usable));
 }
+
+/* ---- new namespaces -------------------------------------------------------------------- */
 
 /* Place a namespace of raw size `size` with first fit and compute its layout. */
 static int place(Ctx *c, RegionCtx *rc, const PlanRow *proto, uint64_t size, uint64_t *ret_off,
@@ -473,10 +503,7 @@ static int place(Ctx *c, RegionCtx *rc, const PlanRow *proto, uint64_t size, uin
                 return -ENOSPC;
         }
         *ret_off = off;
-        return layout_compute_p(layout_params(c->in, rc->r, proto->mode,
-                                                            rc->r->start + off, size, proto->map,
-                                                            proto->align, proto->sector_size),
-                              ret_layout, why);
+        return layout_of_row(c, rc->r, proto, rc->r->start + off, size, ret_layout, why);
 }
 
 /* Smallest raw size (in page steps) that gives at least `want` usable bytes at `start`:
@@ -490,141 +517,137 @@ static uint64_t minimal_raw_for_usable(Ctx *c, RegionCtx *rc, const PlanRow *pro
                 page = round_up_u64((to - from) / 4096, page);
         for (uint64_t s = from; s < to; s += page) {
                 Layout l;
-                if (layout_compute_p(layout_params(c->in, rc->r, proto->mode, start, s,
-                                                                 proto->map, proto->align,
-                                                                 proto->sector_size),
-                                   &l, NULL) >= 0 &&
-                    l.usable >= want)
+                if (layout_of_row(c, rc->r, proto, start, s, &l, NULL) >= 0 && l.usable >= want)
                         return s;
         }
         return to;
 }
 
-static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t pi,
-                        const char *instance, uint64_t rest_size) {
-        const PlanInput *in = c->in;
-        const RegionState *r = rc->r;
-        uint64_t requested = 0, size = 0, off = 0, largest, estimate;
-        bool too_large = false;
-        const char *why = NULL;
-        Layout l = {};
-        PlanRow *row;
-        int k;
+/* The raw size a policy asks for in this region, a multiple of the region align, and what
+ * it would be without that rounding (for 'usable-size', the first size to try: the usable
+ * size plus the fsdax/devdax memmap estimate). False when it does not fit in 64 bits. */
+static bool policy_raw_size(const RegionCtx *rc, const NamespacePolicy *p, uint64_t rest_size,
+                            uint64_t *ret_size, uint64_t *ret_requested) {
+        uint64_t estimate;
 
-        row = row_add(c, PLAN_CREATE, instance, r, p->mode, pi);
-        if (!row)
-                return;
-        row_from_policy(row, p);
-        row->region_align = rc->align;
-
+        *ret_size = *ret_requested = 0;
         switch (p->size_kind) {
         case SIZE_BYTES:
-                requested = p->size;
-                too_large = !round_up_u64_checked(p->size, rc->align, &size);
-                break;
+                *ret_requested = p->size;
+                return round_up_u64_checked(p->size, rc->align, ret_size);
         case SIZE_PERCENT:
-                requested = percent_of(r->size, p->percent);
-                size = round_down_u64(requested, rc->align);
-                requested = size;
-                break;
+                *ret_size = *ret_requested = round_down_u64(percent_of(rc->r->size, p->percent), rc->align);
+                return true;
         case SIZE_REST:
-                size = requested = rest_size;
-                break;
+                *ret_size = *ret_requested = rest_size;
+                return true;
         case SIZE_USABLE:
-                /* Start from the usable size plus the fsdax/devdax memmap estimate, then
-                 * step up one granularity unit until the kernel's layout offers enough. */
-                too_large = !add_u64_checked(p->size, p->map == NS_MAP_DEV ? p->size / 64 : 0,
-                                             &estimate) ||
-                            !round_up_u64_checked(MAX(estimate, mode_is_claimed(p->mode) ?
-                                                                        ND_CLAIM_MIN_SIZE : 0),
-                                                  rc->align, &size);
-                break;
+                return add_u64_checked(p->size, p->map == NS_MAP_DEV ? p->size / 64 : 0, &estimate) &&
+                       round_up_u64_checked(MAX(estimate, mode_is_claimed(p->mode) ? ND_CLAIM_MIN_SIZE : 0),
+                                            rc->align, ret_size);
         }
+        return true;
+}
 
-        if (too_large) {
-                /* config.c refuses such sizes; a Config from elsewhere must not wrap either */
-                row->action = PLAN_SKIP;
-                row_message(c, row, "%s %s cannot fit in %s (%s): the raw size it needs is "
-                            "beyond 2^64 bytes", p->size_kind == SIZE_USABLE ? "usable-size" : "size",
-                            FORMAT_SIZE(p->size), r->dev, FORMAT_SIZE(r->size));
-                return;
-        }
-        if (size == 0) {
-                row->action = PLAN_SKIP;
-                if (p->size_kind == SIZE_REST)
-                        row_message(c, row, "no free space left in %s for 'size = rest'", r->dev);
-                else
-                        row_message(c, row, "%u%% of %s (%s) is less than one granularity step (%s)",
-                                    p->percent, r->dev, FORMAT_SIZE(r->size), FORMAT_SIZE(rc->align));
-                return;
-        }
-        if (mode_is_claimed(p->mode) && size < ND_CLAIM_MIN_SIZE) {
-                row->action = PLAN_SKIP;
-                row->size = size;
-                row_message(c, row,
-                            "%s is below the 16M the kernel accepts for %s "
-                            "(drivers/nvdimm/claim.c)", FORMAT_SIZE(size), ns_mode_to_string(p->mode));
-                return;
-        }
+/* First fit for a policy's namespace of raw size *size (the row has its shape). A
+ * 'usable-size' one steps up one region align at a time until the kernel's layout offers
+ * enough; a system-ram devdax grows so that its data ends on a memory block boundary, as
+ * kmem onlines whole blocks only, when the free space allows. */
+static int place_policy(Ctx *c, RegionCtx *rc, const PlanRow *row, const NamespacePolicy *p,
+                        uint64_t *size, uint64_t *ret_off, Layout *l, const char **why) {
+        const RegionState *r = rc->r;
+        uint64_t b = c->in->kernel->memory_block_size;
+        int k;
 
         for (unsigned tries = 0;; tries++) {
-                k = place(c, rc, row, size, &off, &l, &why);
+                k = place(c, rc, row, *size, ret_off, l, why);
                 if (k == -ENOSPC)
                         break;
-                if (p->size_kind == SIZE_USABLE && (k < 0 || l.usable < p->size) && tries < 4096 &&
-                    size + rc->align > size && size + rc->align <= r->size) {
-                        size += rc->align;
+                if (p->size_kind == SIZE_USABLE && (k < 0 || l->usable < p->size) && tries < 4096 &&
+                    *size + rc->align > *size && *size + rc->align <= r->size) {
+                        *size += rc->align;
                         continue;
                 }
                 break;
         }
 
-        if (k >= 0 && p->mode == NS_MODE_DEVDAX && p->system_ram != SYSTEM_RAM_NO &&
-            in->kernel->memory_block_size) {
-                /* kmem onlines whole memory blocks only: end the data range on a block
-                 * boundary when the free space allows. */
-                uint64_t b = in->kernel->memory_block_size;
+        if (k >= 0 && p->mode == NS_MODE_DEVDAX && p->system_ram != SYSTEM_RAM_NO && b)
                 for (unsigned i = 0; i < 4; i++) {
-                        uint64_t end = r->start + off + size, want;
-                        uint64_t off2;
+                        uint64_t end = r->start + *ret_off + *size, want, off2;
                         Layout l2;
                         if (!round_up_u64_checked(end, b, &want))
                                 break;
-                        want -= r->start + off;
-                        if (want == size)
+                        want -= r->start + *ret_off;
+                        if (want == *size)
                                 break;
-                        if (place(c, rc, row, want, &off2, &l2, &why) < 0)
+                        if (place(c, rc, row, want, &off2, &l2, why) < 0)
                                 break;
-                        size = want;
-                        off = off2;
-                        l = l2;
+                        *size = want;
+                        *ret_off = off2;
+                        *l = l2;
                 }
+        return k;
+}
+
+static void plan_create(Ctx *c, RegionCtx *rc, const PolicyInstance *it, uint64_t rest_size) {
+        const NamespacePolicy *p = it->policy;
+        const RegionState *r = rc->r;
+        uint64_t requested, size, off = 0, largest, b = c->in->kernel->memory_block_size;
+        const char *why = NULL;
+        Layout l = {};
+        PlanRow *row;
+        int k;
+
+        row = row_add(c, PLAN_CREATE, it->name, r, p->mode, it->index);
+        if (!row)
+                return;
+        row_from_policy(row, p);
+        row->region_align = rc->align;
+
+        if (!policy_raw_size(rc, p, rest_size, &size, &requested)) {
+                /* config.c refuses such sizes; a Config from elsewhere must not wrap either */
+                row_skip(c, row, "%s %s cannot fit in %s (%s): the raw size it needs is "
+                         "beyond 2^64 bytes", p->size_kind == SIZE_USABLE ? "usable-size" : "size",
+                         FORMAT_SIZE(p->size), r->dev, FORMAT_SIZE(r->size));
+                return;
+        }
+        if (size == 0 && p->size_kind == SIZE_REST) {
+                row_skip(c, row, "no free space left in %s for 'size = rest'", r->dev);
+                return;
+        }
+        if (size == 0) {
+                row_skip(c, row, "%u%% of %s (%s) is less than one granularity step (%s)",
+                         p->percent, r->dev, FORMAT_SIZE(r->size), FORMAT_SIZE(rc->align));
+                return;
+        }
+        if (mode_is_claimed(p->mode) && size < ND_CLAIM_MIN_SIZE) {
+                row->size = size;
+                row_skip(c, row, "%s is below the 16M the kernel accepts for %s "
+                         "(drivers/nvdimm/claim.c)", FORMAT_SIZE(size), ns_mode_to_string(p->mode));
+                return;
         }
 
+        k = place_policy(c, rc, row, p, &size, &off, &l, &why);
         row->size = size;
         if (k == -ENOSPC) {
                 largest = space_largest(&rc->space, rc->alloc_align);
-                row->action = PLAN_SKIP;
-                row_message(c, row,
-                            "does not fit: needs %s contiguous in %s, the largest free extent is "
-                            "%s (%s short)", FORMAT_SIZE(size), r->dev, FORMAT_SIZE(largest),
-                            FORMAT_SIZE(size - MIN(size, largest)));
+                row_skip(c, row, "does not fit: needs %s contiguous in %s, the largest free "
+                         "extent is %s (%s short)", FORMAT_SIZE(size), r->dev,
+                         FORMAT_SIZE(largest), FORMAT_SIZE(size - MIN(size, largest)));
                 return;
         }
         if (k < 0) {
-                row->action = PLAN_SKIP;
                 row->start = r->start + off;
-                row_message(c, row, "the kernel would refuse %s at %#" PRIx64 ": %s",
-                            FORMAT_SIZE(size), r->start + off, strempty(why));
+                row_skip(c, row, "the kernel would refuse %s at %#" PRIx64 ": %s",
+                         FORMAT_SIZE(size), r->start + off, strempty(why));
                 return;
         }
         if (p->size_kind == SIZE_USABLE && l.usable < p->size) {
                 /* never a create below the usable size asked for */
-                row->action = PLAN_SKIP;
                 row->usable = l.usable;
-                row_message(c, row, "does not fit: the largest size tried in %s, %s raw, offers "
-                            "%s usable, less than the %s asked for", r->dev, FORMAT_SIZE(size),
-                            FORMAT_SIZE(l.usable), FORMAT_SIZE(p->size));
+                row_skip(c, row, "does not fit: the largest size tried in %s, %s raw, offers "
+                         "%s usable, less than the %s asked for", r->dev, FORMAT_SIZE(size),
+                         FORMAT_SIZE(l.usable), FORMAT_SIZE(p->size));
                 return;
         }
 
@@ -637,20 +660,15 @@ static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t
         row->lost = size > requested ? size - requested : 0;
 
         if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX) {
-                uint64_t b = in->kernel->memory_block_size;
                 if (!b) {
-                        row->action = PLAN_SKIP;
-                        row_message(c, row,
-                                    "system-ram needs memory hotplug, and this kernel shows no "
-                                    "/sys/devices/system/memory/block_size_bytes");
+                        row_skip(c, row, "system-ram needs memory hotplug, and this kernel shows "
+                                 "no /sys/devices/system/memory/block_size_bytes");
                         return;
                 }
                 row->kmem_lost = kmem_trimmed(l.data_start, l.data_end, b);
                 if (row->kmem_lost >= l.data_end - l.data_start) {
-                        row->action = PLAN_SKIP;
-                        row_message(c, row,
-                                    "the %s data range holds no whole %s memory block, so kmem "
-                                    "could online nothing", FORMAT_SIZE(l.usable), FORMAT_SIZE(b));
+                        row_skip(c, row, "the %s data range holds no whole %s memory block, so "
+                                 "kmem could online nothing", FORMAT_SIZE(l.usable), FORMAT_SIZE(b));
                         return;
                 }
         }
@@ -672,6 +690,8 @@ static void plan_create(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t
                     p->system_ram != SYSTEM_RAM_NO ? " not onlined by kmem" : "");
 }
 
+/* ---- regions --------------------------------------------------------------------------- */
+
 static void plan_foreign(Ctx *c, RegionCtx *rc, const NsState *ns) {
         PlanRow *row = row_add_existing(c, PLAN_SKIP, "", rc->r, ns->mode, -1, ns);
         if (!row)
@@ -689,61 +709,86 @@ static bool region_has_row(const Plan *p, const char *region, const char *instan
 }
 
 static void plan_labelled(Ctx *c, RegionCtx *rc) {
-        const Config *cfg = c->in->config;
         const RegionState *r = rc->r;
         size_t n_ns = rc->init_labels ? 0 : r->n_namespaces;
 
         rc->claimed = calloc(n_ns + 1, sizeof(bool));
-        if (!rc->claimed || space_init(&rc->space, r->size, r->namespaces, n_ns, r->start) < 0) {
+        if (!rc->claimed) {
                 c->error = -ENOMEM;
                 return;
         }
 
         /* Adopt first: existing namespaces keep their space. */
-        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                const NamespacePolicy *p = &cfg->policies[pi];
-                if ((ssize_t) p->selector_index != rc->sel_index)
-                        continue;
-                for (unsigned i = 0; i < p->count; i++) {
-                        _cleanup_free_ char *inst = policy_instance_name(p, i);
-                        if (!inst) {
-                                c->error = -ENOMEM;
-                                return;
+        FOREACH_POLICY_INSTANCE(it, c, rc)
+                for (size_t j = 0; j < n_ns; j++)
+                        if (!rc->claimed[j] && streq(strempty(r->namespaces[j].name), it.name)) {
+                                rc->claimed[j] = true;
+                                plan_adopt(c, rc, &it, &r->namespaces[j]);
+                                break;
                         }
-                        for (size_t j = 0; j < n_ns; j++)
-                                if (!rc->claimed[j] && streq(strempty(r->namespaces[j].name), inst)) {
-                                        rc->claimed[j] = true;
-                                        plan_adopt(c, rc, p, (ssize_t) pi, inst, &r->namespaces[j]);
-                                        break;
-                                }
-                }
-        }
         for (size_t j = 0; j < n_ns; j++)
                 if (!rc->claimed[j])
                         plan_foreign(c, rc, &r->namespaces[j]);
 
         /* Then create what is missing, fixed sizes in policy order, 'rest' last. */
         for (int pass = 0; pass < 2; pass++)
-                for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                        const NamespacePolicy *p = &cfg->policies[pi];
-                        if ((ssize_t) p->selector_index != rc->sel_index)
+                FOREACH_POLICY_INSTANCE(it, c, rc) {
+                        bool rest = it.policy->size_kind == SIZE_REST;
+                        if (rest != (pass == 1) || region_has_row(c->plan, r->dev, it.name))
                                 continue;
-                        if ((p->size_kind == SIZE_REST) != (pass == 1))
-                                continue;
-                        for (unsigned i = 0; i < p->count; i++) {
-                                _cleanup_free_ char *inst = policy_instance_name(p, i);
-                                if (!inst) {
-                                        c->error = -ENOMEM;
-                                        return;
-                                }
-                                if (region_has_row(c->plan, r->dev, inst))
-                                        continue;
-                                plan_create(c, rc, p, (ssize_t) pi, inst,
-                                            p->size_kind == SIZE_REST
-                                                    ? space_largest(&rc->space, rc->alloc_align)
-                                                    : 0);
-                        }
+                        plan_create(c, rc, &it, rest ? space_largest(&rc->space, rc->alloc_align) : 0);
                 }
+}
+
+/* The one namespace of a label-less region, owned by its selector's 'size = rest' policy:
+ * adopted, converted in place, or left alone with the reason. */
+static void plan_labelless_own(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, ssize_t pi,
+                               const NsState *ns) {
+        const RegionState *r = rc->r;
+        PlanRow *row;
+
+        row = row_add_existing(c, PLAN_CREATE, p->name, r, p->mode, pi, ns);
+        if (!row)
+                return;
+        row_from_policy(row, p);
+
+        if (ns->mode != NS_MODE_RAW || p->mode == NS_MODE_RAW) {
+                if (ns->mode == p->mode) {
+                        row->action = PLAN_ADOPT;
+                        if (!row->usable)
+                                row->usable = ns->size;
+                        row_message(c, row, "label-less %s is already %s; adopted", ns->dev,
+                                    ns_mode_to_string(ns->mode));
+                } else {
+                        row->action = PLAN_CONFLICT;
+                        row->mode = ns->mode;
+                        row_message(c, row,
+                                    "label-less %s is already %s, policy wants %s; not "
+                                    "converted", ns->dev, ns_mode_to_string(ns->mode),
+                                    ns_mode_to_string(p->mode));
+                }
+                return;
+        }
+        if (ns->signature) {
+                row->action = PLAN_CONFLICT;
+                row->mode = ns->mode;
+                row_message(c, row,
+                            "label-less %s carries a '%s' signature; not converted to %s",
+                            ns->dev, ns->signature, ns_mode_to_string(p->mode));
+                return;
+        }
+
+        Layout l;
+        const char *why = NULL;
+        if (layout_of_policy(c, r, p, ns->start, ns->size, &l, &why) < 0) {
+                row_skip(c, row, "the kernel would refuse %s as %s: %s", ns->dev,
+                         ns_mode_to_string(p->mode), strempty(why));
+                return;
+        }
+        row_convert(c, row, p, &l);
+        row_message(c, row, "convert label-less %s to %s: %s raw, %s usable", ns->dev,
+                    ns_mode_to_string(p->mode), FORMAT_SIZE(ns->size),
+                    FORMAT_SIZE(l.usable));
 }
 
 static void plan_labelless(Ctx *c, RegionCtx *rc) {
@@ -757,84 +802,17 @@ static void plan_labelless(Ctx *c, RegionCtx *rc) {
                     cfg->policies[pi].size_kind == SIZE_REST && rest < 0)
                         rest = (ssize_t) pi;
 
-        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                const NamespacePolicy *p = &cfg->policies[pi];
-                PlanRow *row;
-
-                if ((ssize_t) p->selector_index != rc->sel_index)
-                        continue;
-                if ((ssize_t) pi != rest || !ns) {
-                        for (unsigned i = 0; i < p->count; i++) {
-                                _cleanup_free_ char *inst = policy_instance_name(p, i);
-                                row = row_add(c, PLAN_SKIP, inst, r, p->mode, (ssize_t) pi);
-                                row_message(c, row,
-                                            "%s is label-less: it holds one namespace spanning the "
-                                            "region and only a 'size = rest' policy can own it%s",
-                                            r->dev,
-                                            r->can_init_labels
-                                                    ? " (or set init-labels = yes on its selector)"
-                                                    : "");
-                        }
+        FOREACH_POLICY_INSTANCE(it, c, rc) {
+                if (it.index == rest && ns) {
+                        /* one row for the policy, whatever its count */
+                        if (it.instance == 0)
+                                plan_labelless_own(c, rc, it.policy, it.index, ns);
                         continue;
                 }
-
-                row = row_add(c, PLAN_CREATE, p->name, r, p->mode, (ssize_t) pi);
-                if (!row)
-                        return;
-                row_from_policy(row, p);
-                row->size = ns->size;
-                row->start = ns->start;
-                row->usable = ns->usable;
-                row->ns_dev = strdup(ns->dev);
-                if (!row->ns_dev)
-                        c->error = -ENOMEM;
-
-                if (ns->mode != NS_MODE_RAW || p->mode == NS_MODE_RAW) {
-                        if (ns->mode == p->mode) {
-                                row->action = PLAN_ADOPT;
-                                if (!row->usable)
-                                        row->usable = ns->size;
-                                row_message(c, row, "label-less %s is already %s; adopted", ns->dev,
-                                            ns_mode_to_string(ns->mode));
-                        } else {
-                                row->action = PLAN_CONFLICT;
-                                row->mode = ns->mode;
-                                row_message(c, row,
-                                            "label-less %s is already %s, policy wants %s; not "
-                                            "converted", ns->dev, ns_mode_to_string(ns->mode),
-                                            ns_mode_to_string(p->mode));
-                        }
-                        continue;
-                }
-                if (ns->signature) {
-                        row->action = PLAN_CONFLICT;
-                        row->mode = ns->mode;
-                        row_message(c, row,
-                                    "label-less %s carries a '%s' signature; not converted to %s",
-                                    ns->dev, ns->signature, ns_mode_to_string(p->mode));
-                        continue;
-                }
-
-                Layout l;
-                const char *why = NULL;
-                int k = layout_compute_p(layout_params(c->in, r, p->mode, ns->start,
-                                                                     ns->size, p->map, p->align,
-                                                                     p->sector_size),
-                                       &l, &why);
-                if (k < 0) {
-                        row->action = PLAN_SKIP;
-                        row_message(c, row, "the kernel would refuse %s as %s: %s", ns->dev,
-                                    ns_mode_to_string(p->mode), strempty(why));
-                        continue;
-                }
-                row->usable = l.usable;
-                row->convert_existing = true;
-                if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
-                        row->kmem_lost = kmem_trimmed(l.data_start, l.data_end,
-                                                      c->in->kernel->memory_block_size);
-                row_message(c, row, "convert label-less %s to %s: %s raw, %s usable", ns->dev,
-                            ns_mode_to_string(p->mode), FORMAT_SIZE(ns->size),
-                            FORMAT_SIZE(l.usable));
+                row_message(c, row_add(c, PLAN_SKIP, it.name, r, it.policy->mode, it.index),
+                            "%s is label-less: it holds one namespace spanning the region and only "
+                            "a 'size = rest' policy can own it%s", r->dev,
+                            r->can_init_labels ? " (or set init-labels = yes on its selector)" : "");
         }
 }
 
@@ -855,139 +833,112 @@ static const char *init_labels_refusal(const RegionState *r) {
 }
 
 /* The same row for every instance of the policies that draw from this region's selector. */
-static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction action, const char *message) {
-        const Config *cfg = c->in->config;
+static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction action, const char *format, ...)
+        _printf_(4, 5);
+static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction action, const char *format, ...) {
+        _cleanup_free_ char *message = NULL;
+        va_list ap;
 
-        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                const NamespacePolicy *p = &cfg->policies[pi];
-                if ((ssize_t) p->selector_index != rc->sel_index)
-                        continue;
-                for (unsigned i = 0; i < p->count; i++) {
-                        _cleanup_free_ char *inst = policy_instance_name(p, i);
-                        if (!inst) {
-                                c->error = -ENOMEM;
-                                return;
-                        }
-                        row_message(c, row_add(c, action, inst, rc->r, p->mode, (ssize_t) pi), "%s", message);
-                }
-        }
+        va_start(ap, format);
+        message = vformat(c, format, ap);
+        va_end(ap);
+        if (!message)
+                return;
+
+        FOREACH_POLICY_INSTANCE(it, c, rc)
+                row_message(c, row_add(c, action, it.name, rc->r, it.policy->mode, it.index), "%s",
+                            message);
 }
 
-static void plan_region(Ctx *c, const RegionState *r) {
-        const PlanInput *in = c->in;
-        const Config *cfg = in->config;
-        RegionCtx rc = { .r = r, .sel_index = -1 };
-        RegionPlan *rp, *n;
-        const char *why = NULL;
+static RegionPlan *region_plan_add(Ctx *c, const RegionState *r) {
+        RegionPlan *rp = APPEND(c, c->plan->regions, c->plan->n_regions);
 
-        n = realloc(c->plan->regions, sizeof(RegionPlan) * (c->plan->n_regions + 1));
-        if (!n) {
-                c->error = -ENOMEM;
-                return;
-        }
-        c->plan->regions = n;
-        rp = &n[c->plan->n_regions++];
+        if (!rp)
+                return NULL;
         *rp = (RegionPlan) { .region = strdup(r->dev), .selector = -1 };
         if (!rp->region) {
                 c->error = -ENOMEM;
-                return;
+                return NULL;
         }
+        return rp;
+}
 
-        for (size_t i = 0; i < cfg->n_selectors; i++)
-                if (selector_matches(&cfg->selectors[i], r)) {
-                        rc.sel = &cfg->selectors[i];
-                        rc.sel_index = (ssize_t) i;
-                        break;
-                }
-        if (!rc.sel)
+/* What the free space that is left and the rows' rounding lose to alignment. */
+static uint64_t region_lost_to_alignment(Ctx *c, const RegionCtx *rc) {
+        uint64_t lost = space_total(&rc->space) - space_aligned_total(&rc->space, rc->alloc_align);
+
+        for (size_t i = 0; i < c->plan->n_rows; i++) {
+                const PlanRow *row = &c->plan->rows[i];
+                if (streq(row->region, rc->r->dev) &&
+                    (row->action == PLAN_CREATE || row->action == PLAN_ADOPT))
+                        lost += row->lost;
+        }
+        return lost;
+}
+
+static void plan_region(Ctx *c, const RegionState *r) {
+        _cleanup_(region_ctx_done) RegionCtx rc = {};
+        RegionPlan *rp;
+
+        rp = region_plan_add(c, r);
+        if (!rp || region_ctx_init(c, r, &rc) < 0 || !rc.sel)
                 return;
         rp->selector = rc.sel_index;
 
         /* An administrator disabled it (ndctl disable-region): its namespaces are out of
          * sight, not gone; nothing is planned until it is enabled again. */
         if (!r->enabled) {
-                char msg[128];
-                snprintf(msg, sizeof(msg), "%s is disabled; enable it (ndctl enable-region %s) to "
-                         "provision it", r->dev, r->dev);
-                rows_for_all_instances(c, &rc, PLAN_SKIP, msg);
+                rows_for_all_instances(c, &rc, PLAN_SKIP, "%s is disabled; enable it (ndctl "
+                                       "enable-region %s) to provision it", r->dev, r->dev);
                 return;
         }
-
-        Granularity g = rc.sel->has_granularity ? rc.sel->granularity : cfg->daemon.granularity;
-        if (granularity_resolve(&g, in->kernel, &rc.granularity, &why) < 0) {
-                char msg[256];
-                snprintf(msg, sizeof(msg), "granularity not usable: %s", strempty(why));
-                rows_for_all_instances(c, &rc, PLAN_SKIP, msg);
+        if (rc.no_granularity) {
+                rows_for_all_instances(c, &rc, PLAN_SKIP, "granularity not usable: %s", rc.no_granularity);
                 return;
         }
-        rc.align = region_align_for(rc.granularity, MAX(r->ways, 1U));
-        /* Without the 'align' attribute (before 5.7) the kernel allocates in units of
-         * PAGE_SIZE * ways; our sizes are multiples of the granularity all the same. */
-        rc.alloc_align = r->align ? rc.align : in->kernel->page_size * MAX(r->ways, 1U);
         rp->granularity = rc.granularity;
         rp->region_align = rc.align;
 
-        if (!r->labeled && rc.sel->init_labels && r->can_init_labels) {
+        if (rc.init_labels) {
                 const char *refusal = init_labels_refusal(r);
                 if (refusal) {
-                        for (size_t pi = 0; pi < cfg->n_policies; pi++) {
-                                const NamespacePolicy *p = &cfg->policies[pi];
-                                if ((ssize_t) p->selector_index != rc.sel_index)
-                                        continue;
-                                for (unsigned i = 0; i < p->count; i++) {
-                                        _cleanup_free_ char *inst = policy_instance_name(p, i);
-                                        PlanRow *row = row_add(c, PLAN_CONFLICT, inst, r, p->mode,
-                                                               (ssize_t) pi);
-                                        row_message(c, row,
-                                                    "init-labels refused on %s: %s (%s)", r->dev,
-                                                    refusal, r->n_namespaces ? r->namespaces[0].dev : "");
-                                }
-                        }
+                        rows_for_all_instances(c, &rc, PLAN_CONFLICT, "init-labels refused on %s: %s (%s)",
+                                               r->dev, refusal,
+                                               r->n_namespaces ? r->namespaces[0].dev : "");
                         return;
                 }
-                rc.init_labels = true;
                 rp->init_labels = true;
         }
 
         if (r->labeled || rc.init_labels) {
                 plan_labelled(c, &rc);
-                rp->lost_to_alignment = space_total(&rc.space) -
-                                        space_aligned_total(&rc.space, rc.alloc_align);
-                for (size_t i = 0; i < c->plan->n_rows; i++) {
-                        const PlanRow *row = &c->plan->rows[i];
-                        if (streq(row->region, r->dev) &&
-                            (row->action == PLAN_CREATE || row->action == PLAN_ADOPT))
-                                rp->lost_to_alignment += row->lost;
-                }
+                rp->lost_to_alignment = region_lost_to_alignment(c, &rc);
         } else
                 plan_labelless(c, &rc);
+}
 
-        space_done(&rc.space);
-        free(rc.claimed);
+/* ---- an imperative request ------------------------------------------------------------- */
+
+static const RegionState *region_find(const PlanInput *in, const char *dev) {
+        for (size_t i = 0; i < in->n_regions; i++)
+                if (streq(in->regions[i].dev, dev))
+                        return &in->regions[i];
+        return NULL;
 }
 
 static void plan_request(Ctx *c) {
-        const PlanInput *in = c->in;
-        const PlanRequest *q = in->request;
-        const RegionState *r = NULL;
-        RegionCtx rc = {};
+        const PlanRequest *q = c->in->request;
+        _cleanup_(region_ctx_done) RegionCtx rc = {};
+        const RegionState *r;
         const char *why = NULL;
-        Granularity g = in->config->daemon.granularity;
 
-        for (size_t i = 0; i < in->n_regions; i++)
-                if (streq(in->regions[i].dev, q->region))
-                        r = &in->regions[i];
+        r = region_find(c->in, q->region);
         if (!r) {
                 c->error = -ENODEV;
                 return;
         }
-        rc.r = r;
-        for (size_t i = 0; i < in->config->n_selectors; i++)
-                if (selector_matches(&in->config->selectors[i], r)) {
-                        if (in->config->selectors[i].has_granularity)
-                                g = in->config->selectors[i].granularity;
-                        break;
-                }
+        if (region_ctx_init(c, r, &rc) < 0)
+                return;
 
         PlanRow *row = row_add(c, PLAN_CREATE, q->name, r, q->mode, -1);
         if (!row)
@@ -997,38 +948,27 @@ static void plan_request(Ctx *c) {
         row->sector_size = q->sector_size ?: 4096;
 
         if (!r->labeled) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "%s is label-less and cannot be sub-divided", r->dev);
+                row_skip(c, row, "%s is label-less and cannot be sub-divided", r->dev);
                 return;
         }
-        if (granularity_resolve(&g, in->kernel, &rc.granularity, &why) < 0) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "granularity not usable: %s", strempty(why));
+        if (rc.no_granularity) {
+                row_skip(c, row, "granularity not usable: %s", rc.no_granularity);
                 return;
         }
-        rc.align = region_align_for(rc.granularity, MAX(r->ways, 1U));
-        rc.alloc_align = r->align ? rc.align : in->kernel->page_size * MAX(r->ways, 1U);
         row->region_align = rc.align;
-        if (space_init(&rc.space, r->size, r->namespaces, r->n_namespaces, r->start) < 0) {
-                c->error = -ENOMEM;
-                return;
-        }
 
         uint64_t size = round_up_u64(q->size, rc.align), off;
         Layout l;
         int k;
 
         if (mode_is_claimed(q->mode) && q->size < ND_CLAIM_MIN_SIZE) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "%s is below the 16M the kernel accepts for %s",
-                            FORMAT_SIZE(q->size), ns_mode_to_string(q->mode));
+                row_skip(c, row, "%s is below the 16M the kernel accepts for %s",
+                         FORMAT_SIZE(q->size), ns_mode_to_string(q->mode));
         } else if ((k = place(c, &rc, row, size, &off, &l, &why)) == -ENOSPC) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "does not fit: needs %s contiguous, the largest free extent is %s",
-                            FORMAT_SIZE(size), FORMAT_SIZE(space_largest(&rc.space, rc.alloc_align)));
+                row_skip(c, row, "does not fit: needs %s contiguous, the largest free extent is %s",
+                         FORMAT_SIZE(size), FORMAT_SIZE(space_largest(&rc.space, rc.alloc_align)));
         } else if (k < 0) {
-                row->action = PLAN_SKIP;
-                row_message(c, row, "the kernel would refuse it: %s", strempty(why));
+                row_skip(c, row, "the kernel would refuse it: %s", strempty(why));
         } else {
                 row->size = size;
                 row->start = r->start + off;
@@ -1038,7 +978,6 @@ static void plan_request(Ctx *c) {
                             ns_mode_to_string(q->mode), row->start, FORMAT_SIZE(size),
                             FORMAT_SIZE(l.usable));
         }
-        space_done(&rc.space);
 }
 
 int plan_compute(const PlanInput *in, Plan *ret) {
