@@ -10,17 +10,12 @@
 
 #include <json.h>
 
+#include "bus-names.h"
 #include "pmemns.h"
 #include "util/macro.h"
 #include "util/size.h"
 #include "util/utf8.h"
 
-#define BUS_NAME "org.pmemnsd1"
-#define ROOT_PATH "/org/pmemnsd1"
-#define MANAGER_IFACE "org.pmemnsd1.Manager"
-#define REGION_IFACE "org.pmemnsd1.Region"
-#define NAMESPACE_IFACE "org.pmemnsd1.Namespace"
-#define NAMESPACE_PREFIX "/org/pmemnsd1/namespace/"
 #define APPLY_TIMEOUT_USEC (UINT64_C(15) * 60 * 1000000)
 
 static bool arg_json;
@@ -198,7 +193,7 @@ static int bus_error(const sd_bus_error *e, int r, const char *what) {
 
         if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
                                    "org.freedesktop.systemd1.NoSuchUnit"))
-                return die("pmemnsd is not running (%s is not on the system bus)", BUS_NAME);
+                return die("pmemnsd is not running (%s is not on the system bus)", PMEMNSD_BUS_NAME);
         if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
                 return die("permission denied: %s", e->message ? strempty(msg) : what);
         if (sd_bus_error_is_set(e))
@@ -209,6 +204,8 @@ static int bus_error(const sd_bus_error *e, int r, const char *what) {
 static int connect_bus(void) {
         const char *address = getenv("PMEMNSCTL_BUS_ADDRESS");
         int r;
+
+        (void) sd_bus_error_add_map(pmemnsd_bus_errors);
 
         if (address) {
                 r = sd_bus_new(&bus);
@@ -231,7 +228,7 @@ static int get_managed_objects(Objects *ret) {
         Objects o = {};
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
+        r = sd_bus_call_method(bus, PMEMNSD_BUS_NAME, PMEMNSD_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
                                "GetManagedObjects", &e, &reply, NULL);
         if (r < 0) {
                 r = bus_error(&e, r, "GetManagedObjects");
@@ -248,7 +245,7 @@ static int get_managed_objects(Objects *ret) {
                         const char *iface;
                         Object *obj;
                         r = sd_bus_message_read(reply, "s", &iface);
-                        if (r >= 0 && (streq(iface, REGION_IFACE) || streq(iface, NAMESPACE_IFACE))) {
+                        if (r >= 0 && (streq(iface, PMEMNSD_REGION_IFACE) || streq(iface, PMEMNSD_NAMESPACE_IFACE))) {
                                 r = objects_add(&o, path, iface, &obj);
                                 if (r >= 0)
                                         r = read_props(reply, obj);
@@ -276,14 +273,14 @@ static int get_manager(Object *ret) {
         sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, ROOT_PATH, "org.freedesktop.DBus.Properties", "GetAll",
-                               &e, &reply, "s", MANAGER_IFACE);
+        r = sd_bus_call_method(bus, PMEMNSD_BUS_NAME, PMEMNSD_ROOT_PATH, "org.freedesktop.DBus.Properties", "GetAll",
+                               &e, &reply, "s", PMEMNSD_MANAGER_IFACE);
         if (r < 0) {
                 r = bus_error(&e, r, "GetAll");
                 sd_bus_error_free(&e);
                 return r;
         }
-        *ret = (Object) { .path = strdup(ROOT_PATH), .iface = strdup(MANAGER_IFACE) };
+        *ret = (Object) { .path = strdup(PMEMNSD_ROOT_PATH), .iface = strdup(PMEMNSD_MANAGER_IFACE) };
         r = read_props(reply, ret);
         sd_bus_message_unref(reply);
         if (r < 0)
@@ -332,7 +329,7 @@ static void print_regions(const Objects *o) {
         for (size_t i = 0; i < o->n; i++) {
                 const Object *r = &o->items[i];
                 const Prop *ns = prop(r, "Namespaces");
-                if (!streq(r->iface, REGION_IFACE))
+                if (!streq(r->iface, PMEMNSD_REGION_IFACE))
                         continue;
                 printf("%-10s %-5s %9s %9s %9s %8s %5" PRIi64 " %-7s %-10s %9s %zu\n", prop_s(r, "Device"),
                        prop_s(r, "Type"), FORMAT_SIZE(prop_u(r, "Size")), FORMAT_SIZE(prop_u(r, "AvailableSize")),
@@ -350,7 +347,7 @@ static void print_namespaces(const Objects *o) {
                 const Object *n = &o->items[i];
                 const char *dev;
                 char start[24];
-                if (!streq(n->iface, NAMESPACE_IFACE))
+                if (!streq(n->iface, PMEMNSD_NAMESPACE_IFACE))
                         continue;
                 dev = !isempty(prop_s(n, "BlockDevice")) ? prop_s(n, "BlockDevice") : prop_s(n, "CharDevice");
                 snprintf(start, sizeof(start), "%#" PRIx64, prop_u(n, "Start"));
@@ -385,7 +382,7 @@ static int cmd_status(int argc, char *argv[]) {
                 goto out;
         if (arg_json) {
                 json_object *j = object_to_json(&m), *regions = json_object_new_array();
-                json_list(&o, REGION_IFACE, regions);
+                json_list(&o, PMEMNSD_REGION_IFACE, regions);
                 json_object_object_add(j, "Regions", regions);
                 print_json(j);
         } else {
@@ -437,12 +434,12 @@ static int cmd_list(int argc, char *argv[]) {
                 json_object *j = json_object_new_object();
                 if (regions) {
                         json_object *a = json_object_new_array();
-                        json_list(&o, REGION_IFACE, a);
+                        json_list(&o, PMEMNSD_REGION_IFACE, a);
                         json_object_object_add(j, "regions", a);
                 }
                 if (namespaces) {
                         json_object *a = json_object_new_array();
-                        json_list(&o, NAMESPACE_IFACE, a);
+                        json_list(&o, PMEMNSD_NAMESPACE_IFACE, a);
                         json_object_object_add(j, "namespaces", a);
                 }
                 print_json(j);
@@ -511,7 +508,7 @@ static int call_rows(const char *method) {
         sd_bus_message *msg = NULL, *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &msg, BUS_NAME, ROOT_PATH, MANAGER_IFACE, method);
+        r = sd_bus_message_new_method_call(bus, &msg, PMEMNSD_BUS_NAME, PMEMNSD_ROOT_PATH, PMEMNSD_MANAGER_IFACE, method);
         if (r >= 0)
                 r = sd_bus_call(bus, msg, APPLY_TIMEOUT_USEC, &e, &reply);
         sd_bus_message_unref(msg);
@@ -537,7 +534,7 @@ static int cmd_reload(int argc, char *argv[]) {
         sd_bus_error e = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, BUS_NAME, ROOT_PATH, MANAGER_IFACE, "Reload", &e, NULL, NULL);
+        r = sd_bus_call_method(bus, PMEMNSD_BUS_NAME, PMEMNSD_ROOT_PATH, PMEMNSD_MANAGER_IFACE, "Reload", &e, NULL, NULL);
         if (r < 0) {
                 r = bus_error(&e, r, "reload");
                 sd_bus_error_free(&e);
@@ -598,7 +595,7 @@ static int cmd_create(int argc, char *argv[]) {
         if (!region || !mode || !size)
                 return die("create needs --region, --mode and --size");
 
-        r = sd_bus_message_new_method_call(bus, &msg, BUS_NAME, ROOT_PATH, MANAGER_IFACE, "CreateNamespace");
+        r = sd_bus_message_new_method_call(bus, &msg, PMEMNSD_BUS_NAME, PMEMNSD_ROOT_PATH, PMEMNSD_MANAGER_IFACE, "CreateNamespace");
         if (r >= 0)
                 r = sd_bus_message_append(msg, "sst", region, mode, size);
         if (r >= 0)
@@ -636,20 +633,15 @@ static int cmd_create(int argc, char *argv[]) {
 
 static int cmd_destroy(int argc, char *argv[]) {
         sd_bus_error e = SD_BUS_ERROR_NULL;
-        char path[256];
+        _cleanup_free_ char *path = NULL;
         int r;
 
         if (argc != 2)
                 return die("destroy needs exactly one NAMESPACE (namespace0.1 or its object path)");
-        if (argv[1][0] == '/')
-                snprintf(path, sizeof(path), "%s", argv[1]);
-        else {
-                snprintf(path, sizeof(path), "%s%s", NAMESPACE_PREFIX, argv[1]);
-                for (char *c = path + strlen(NAMESPACE_PREFIX); *c; c++)
-                        if (*c == '.')
-                                *c = '_';
-        }
-        r = sd_bus_call_method(bus, BUS_NAME, ROOT_PATH, MANAGER_IFACE, "DestroyNamespace", &e, NULL, "o", path);
+        path = argv[1][0] == '/' ? strdup(argv[1]) : namespace_object_path(argv[1]);
+        if (!path)
+                return die("destroy: %s", strerror(errno));
+        r = sd_bus_call_method(bus, PMEMNSD_BUS_NAME, PMEMNSD_ROOT_PATH, PMEMNSD_MANAGER_IFACE, "DestroyNamespace", &e, NULL, "o", path);
         if (r < 0) {
                 r = bus_error(&e, r, "destroy");
                 sd_bus_error_free(&e);
@@ -672,7 +664,7 @@ static int cmd_map(int argc, char *argv[]) {
                 uint64_t size = prop_u(reg, "Size"), base = UINT64_MAX;
                 char bar[128];
 
-                if (!streq(reg->iface, REGION_IFACE))
+                if (!streq(reg->iface, PMEMNSD_REGION_IFACE))
                         continue;
                 if (argc > 1 && !streq(argv[1], prop_s(reg, "Device")))
                         continue;

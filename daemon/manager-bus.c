@@ -6,25 +6,12 @@
 
 #include <systemd/sd-bus.h>
 
+#include "bus-names.h"
 #include "manager.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/size.h"
 #include "util/utf8.h"
-
-#define BUS_NAME "org.pmemnsd1"
-#define ROOT_PATH "/org/pmemnsd1"
-#define REGION_PREFIX "/org/pmemnsd1/region"
-#define NAMESPACE_PREFIX "/org/pmemnsd1/namespace"
-#define MANAGER_IFACE "org.pmemnsd1.Manager"
-#define REGION_IFACE "org.pmemnsd1.Region"
-#define NAMESPACE_IFACE "org.pmemnsd1.Namespace"
-
-#define ERROR_BUSY "org.pmemnsd1.Error.Busy"
-#define ERROR_FAILED "org.pmemnsd1.Error.Failed"
-#define ERROR_INVALID_CONFIG "org.pmemnsd1.Error.InvalidConfig"
-
-#define PLAN_ROW_SIG "(ssssttts)"
 
 /* ---- text from outside on the bus ----------------------------------------------------------
  * sd-bus refuses (-EINVAL) a string that is not valid UTF-8, and the whole reply, property
@@ -70,45 +57,6 @@ static int bus_error_setf(sd_bus_error *error, const char *name, const char *for
         if (!e)
                 return -ENOMEM;
         return sd_bus_error_set(error, name, e);
-}
-
-/* Kernel names map to object paths with '.' written as '_' (namespace0.1 -> namespace0_1);
- * kernel device names hold only [a-z0-9.]. */
-static char *object_path(const char *prefix, const char *dev) {
-        char *p;
-        if (asprintf(&p, "%s/%s", prefix, dev) < 0)
-                return NULL;
-        for (char *c = p + strlen(prefix) + 1; *c; c++)
-                if (*c == '.')
-                        *c = '_';
-        return p;
-}
-
-char *region_object_path(const char *dev) {
-        return object_path(REGION_PREFIX, dev);
-}
-
-char *namespace_object_path(const char *dev) {
-        return object_path(NAMESPACE_PREFIX, dev);
-}
-
-/* The kernel name for an object path under prefix, or NULL. */
-static char *path_to_dev(const char *path, const char *prefix) {
-        const char *e = startswith(path, prefix);
-        char *d;
-
-        if (!e || e[0] != '/' || isempty(e + 1) || strchr(e + 1, '/'))
-                return NULL;
-        d = strdup(e + 1);
-        if (!d)
-                return NULL;
-        for (char *c = d; *c; c++) {
-                if (*c == '_')
-                        *c = '.';
-                else if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
-                        return mfree(d);
-        }
-        return d;
 }
 
 /* ---- what an object shows, from cached state ---------------------------------------------- */
@@ -279,7 +227,7 @@ static int verify_root(sd_bus_message *msg, const char *method, sd_bus_error *er
 }
 
 static int append_rows(sd_bus_message *reply, const Plan *plan) {
-        int r = sd_bus_message_open_container(reply, 'a', PLAN_ROW_SIG);
+        int r = sd_bus_message_open_container(reply, 'a', PMEMNSD_PLAN_ROW_SIGNATURE);
         for (size_t i = 0; r >= 0 && i < plan->n_rows; i++) {
                 const PlanRow *row = &plan->rows[i];
                 /* instance, region and message may quote a label name or a file name */
@@ -357,7 +305,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return r;
         r = manager_reload(m, &err);
         if (r < 0 && err)
-                return bus_error_setf(error, ERROR_INVALID_CONFIG,
+                return bus_error_setf(error, PMEMNSD_ERROR_INVALID_CONFIG,
                                       "Configuration rejected, the previous one stays: %s", err);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to reload: %m");
@@ -520,7 +468,7 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
         if (r == -EINVAL && err)
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err);
         if (r < 0)
-                return bus_error_setf(error, ERROR_FAILED, "creating the namespace failed: %s",
+                return bus_error_setf(error, PMEMNSD_ERROR_FAILED, "creating the namespace failed: %s",
                                       err ?: strerror(-r));
         path = namespace_object_path(ns_dev);
         if (!path)
@@ -540,18 +488,18 @@ static int method_destroy_namespace(sd_bus_message *msg, void *userdata, sd_bus_
         r = sd_bus_message_read(msg, "o", &path);
         if (r < 0)
                 return r;
-        dev = path_to_dev(path, NAMESPACE_PREFIX);
+        dev = bus_object_path_to_dev(path, PMEMNSD_NAMESPACE_PREFIX);
         (void) manager_refresh(m);
         if (!dev || !manager_find_namespace(m, dev, NULL))
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                       "no namespace object '%.128s'", path);
         r = manager_destroy_namespace(m, dev, &err);
         if (r == -EBUSY)
-                return bus_error_setf(error, ERROR_BUSY, "%s", err ?: "namespace is busy");
+                return bus_error_setf(error, PMEMNSD_ERROR_BUSY, "%s", err ?: "namespace is busy");
         if (r == -EPERM) /* foreign: the spec's Authorization section, a refusal */
                 return bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "%s", err ?: "foreign namespace");
         if (r < 0)
-                return bus_error_setf(error, ERROR_FAILED, "destroying %s failed: %s", dev,
+                return bus_error_setf(error, PMEMNSD_ERROR_FAILED, "destroying %s failed: %s", dev,
                                       err ?: strerror(-r));
         return sd_bus_reply_method_return(msg, NULL);
 }
@@ -589,7 +537,7 @@ static const sd_bus_vtable manager_vtable[] = {
 static int region_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                        void **found, sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_free_ char *dev = path_to_dev(path, REGION_PREFIX);
+        _cleanup_free_ char *dev = bus_object_path_to_dev(path, PMEMNSD_REGION_PREFIX);
 
         if (!dev || !manager_find_region(m, dev))
                 return 0;
@@ -612,7 +560,7 @@ static int property_get_region(sd_bus *bus, const char *path, const char *interf
                                const char *property, sd_bus_message *reply, void *userdata,
                                sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_free_ char *dev = path_to_dev(path, REGION_PREFIX);
+        _cleanup_free_ char *dev = bus_object_path_to_dev(path, PMEMNSD_REGION_PREFIX);
         const RegionState *r = dev ? manager_find_region(m, dev) : NULL;
         const RegionPlan *rp;
 
@@ -669,7 +617,7 @@ static const sd_bus_vtable region_vtable[] = {
 static int namespace_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                           void **found, sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_free_ char *dev = path_to_dev(path, NAMESPACE_PREFIX);
+        _cleanup_free_ char *dev = bus_object_path_to_dev(path, PMEMNSD_NAMESPACE_PREFIX);
 
         if (!dev || !manager_find_namespace(m, dev, NULL))
                 return 0;
@@ -681,7 +629,7 @@ static int property_get_namespace(sd_bus *bus, const char *path, const char *int
                                   const char *property, sd_bus_message *reply, void *userdata,
                                   sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_free_ char *dev = path_to_dev(path, NAMESPACE_PREFIX);
+        _cleanup_free_ char *dev = bus_object_path_to_dev(path, PMEMNSD_NAMESPACE_PREFIX);
         NsView v;
 
         if (!dev)
@@ -833,7 +781,7 @@ static void emit_removed(Manager *m, const char *path, const char *iface) {
         sd_bus_message *sig = NULL;
         int r;
 
-        r = sd_bus_message_new_signal(m->bus, &sig, ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
+        r = sd_bus_message_new_signal(m->bus, &sig, PMEMNSD_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
                                       "InterfacesRemoved");
         if (r >= 0)
                 r = sd_bus_message_append(sig, "o", path);
@@ -873,12 +821,12 @@ void manager_bus_sync(Manager *m, RegionState *old, size_t n_old, const Plan *ol
                         if (!has_namespace(m->regions, m->n_regions, old[i].namespaces[j].dev)) {
                                 _cleanup_free_ char *p = namespace_object_path(old[i].namespaces[j].dev);
                                 if (p)
-                                        emit_removed(m, p, NAMESPACE_IFACE);
+                                        emit_removed(m, p, PMEMNSD_NAMESPACE_IFACE);
                         }
                 if (!has_region(m->regions, m->n_regions, old[i].dev)) {
                         _cleanup_free_ char *p = region_object_path(old[i].dev);
                         if (p)
-                                emit_removed(m, p, REGION_IFACE);
+                                emit_removed(m, p, PMEMNSD_REGION_IFACE);
                 }
         }
         for (size_t i = 0; i < m->n_regions; i++) {
@@ -902,7 +850,7 @@ void manager_bus_sync(Manager *m, RegionState *old, size_t n_old, const Plan *ol
                         _cleanup_free_ char *b = namespace_fingerprint(m, m->regions, m->n_regions,
                                                                        &m->plan, r->namespaces[j].dev);
                         if (!a || !b || !streq(a, b))
-                                (void) sd_bus_emit_properties_changed_strv(m->bus, np, NAMESPACE_IFACE, NULL);
+                                (void) sd_bus_emit_properties_changed_strv(m->bus, np, PMEMNSD_NAMESPACE_IFACE, NULL);
                 }
                 if (has_region(old, n_old, r->dev)) {
                         const RegionState *o = NULL;
@@ -912,7 +860,7 @@ void manager_bus_sync(Manager *m, RegionState *old, size_t n_old, const Plan *ol
                         _cleanup_free_ char *a = region_fingerprint(m, o, old_plan);
                         _cleanup_free_ char *b = region_fingerprint(m, r, &m->plan);
                         if (!a || !b || !streq(a, b))
-                                (void) sd_bus_emit_properties_changed_strv(m->bus, p, REGION_IFACE, NULL);
+                                (void) sd_bus_emit_properties_changed_strv(m->bus, p, PMEMNSD_REGION_IFACE, NULL);
                 }
         }
 }
@@ -923,7 +871,7 @@ void manager_bus_emit_applied(Manager *m, const Plan *rows) {
 
         if (!m->bus)
                 return;
-        r = sd_bus_message_new_signal(m->bus, &sig, ROOT_PATH, MANAGER_IFACE, "Applied");
+        r = sd_bus_message_new_signal(m->bus, &sig, PMEMNSD_ROOT_PATH, PMEMNSD_MANAGER_IFACE, "Applied");
         if (r >= 0)
                 r = append_rows(sig, rows);
         if (r >= 0)
@@ -935,33 +883,36 @@ void manager_bus_emit_applied(Manager *m, const Plan *rows) {
 
 void manager_bus_emit_manager_changed(Manager *m, const char *property) {
         if (m->bus)
-                (void) sd_bus_emit_properties_changed(m->bus, ROOT_PATH, MANAGER_IFACE, property, NULL);
+                (void) sd_bus_emit_properties_changed(m->bus, PMEMNSD_ROOT_PATH, PMEMNSD_MANAGER_IFACE, property, NULL);
 }
 
 int manager_connect_bus(Manager *m) {
         int r;
 
+        r = sd_bus_error_add_map(pmemnsd_bus_errors);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the D-Bus error names: %m");
         r = sd_bus_default_system(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
-        r = sd_bus_add_object_vtable(m->bus, NULL, ROOT_PATH, MANAGER_IFACE, manager_vtable, m);
+        r = sd_bus_add_object_vtable(m->bus, NULL, PMEMNSD_ROOT_PATH, PMEMNSD_MANAGER_IFACE, manager_vtable, m);
         if (r >= 0)
-                r = sd_bus_add_object_manager(m->bus, NULL, ROOT_PATH);
+                r = sd_bus_add_object_manager(m->bus, NULL, PMEMNSD_ROOT_PATH);
         if (r >= 0)
-                r = sd_bus_add_fallback_vtable(m->bus, NULL, REGION_PREFIX, REGION_IFACE, region_vtable,
+                r = sd_bus_add_fallback_vtable(m->bus, NULL, PMEMNSD_REGION_PREFIX, PMEMNSD_REGION_IFACE, region_vtable,
                                                region_find, m);
         if (r >= 0)
-                r = sd_bus_add_node_enumerator(m->bus, NULL, REGION_PREFIX, region_enumerator, m);
+                r = sd_bus_add_node_enumerator(m->bus, NULL, PMEMNSD_REGION_PREFIX, region_enumerator, m);
         if (r >= 0)
-                r = sd_bus_add_fallback_vtable(m->bus, NULL, NAMESPACE_PREFIX, NAMESPACE_IFACE,
+                r = sd_bus_add_fallback_vtable(m->bus, NULL, PMEMNSD_NAMESPACE_PREFIX, PMEMNSD_NAMESPACE_IFACE,
                                                namespace_vtable, namespace_find, m);
         if (r >= 0)
-                r = sd_bus_add_node_enumerator(m->bus, NULL, NAMESPACE_PREFIX, namespace_enumerator, m);
+                r = sd_bus_add_node_enumerator(m->bus, NULL, PMEMNSD_NAMESPACE_PREFIX, namespace_enumerator, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register D-Bus objects: %m");
-        r = sd_bus_request_name(m->bus, BUS_NAME, 0);
+        r = sd_bus_request_name(m->bus, PMEMNSD_BUS_NAME, 0);
         if (r < 0)
-                return log_error_errno(r, "Failed to acquire the bus name %s: %m", BUS_NAME);
+                return log_error_errno(r, "Failed to acquire the bus name %s: %m", PMEMNSD_BUS_NAME);
         r = sd_bus_attach_event(m->bus, m->event, 0);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");

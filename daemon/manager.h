@@ -97,5 +97,3 @@ int manager_connect_bus(Manager *m);
 void manager_bus_sync(Manager *m, RegionState *old, size_t n_old, const Plan *old_plan);
 void manager_bus_emit_applied(Manager *m, const Plan *rows);
 void manager_bus_emit_manager_changed(Manager *m, const char *property);
-char *namespace_object_path(const char *dev);
-char *region_object_path(const char *dev);
