@@ -21,6 +21,7 @@ static inline Manager *bus_manager(sd_bus *bus) {
 }
 
 /* manager-bus.c */
+int manager_bus_add_objects(Manager *m);
 int bus_append_plan_rows(sd_bus_message *m, const Plan *plan);
 
 /* region-bus.c */

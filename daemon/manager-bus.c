@@ -409,6 +409,32 @@ void manager_bus_emit_manager_changed(Manager *m, const char *property) {
                 (void) sd_bus_emit_properties_changed(m->bus, PMEMNSD_ROOT_PATH, PMEMNSD_MANAGER_IFACE, property, NULL);
 }
 
+/* The objects on m->bus, by the systemd pattern: the Manager at the root with the
+ * ObjectManager, one fallback vtable per kind of object, found by path, enumerated from
+ * the cache. */
+int manager_bus_add_objects(Manager *m) {
+        int r;
+
+        r = sd_bus_add_object_vtable(m->bus, NULL, PMEMNSD_ROOT_PATH, PMEMNSD_MANAGER_IFACE, manager_vtable, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_object_manager(m->bus, NULL, PMEMNSD_ROOT_PATH);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_fallback_vtable(m->bus, NULL, PMEMNSD_REGION_PREFIX, PMEMNSD_REGION_IFACE,
+                                       region_vtable, region_object_find, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_node_enumerator(m->bus, NULL, PMEMNSD_REGION_PREFIX, region_node_enumerator, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_fallback_vtable(m->bus, NULL, PMEMNSD_NAMESPACE_PREFIX, PMEMNSD_NAMESPACE_IFACE,
+                                       namespace_vtable, namespace_object_find, m);
+        if (r < 0)
+                return r;
+        return sd_bus_add_node_enumerator(m->bus, NULL, PMEMNSD_NAMESPACE_PREFIX, namespace_node_enumerator, m);
+}
+
 int manager_connect_bus(Manager *m) {
         int r;
 
@@ -418,19 +444,7 @@ int manager_connect_bus(Manager *m) {
         r = sd_bus_default_system(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
-        r = sd_bus_add_object_vtable(m->bus, NULL, PMEMNSD_ROOT_PATH, PMEMNSD_MANAGER_IFACE, manager_vtable, m);
-        if (r >= 0)
-                r = sd_bus_add_object_manager(m->bus, NULL, PMEMNSD_ROOT_PATH);
-        if (r >= 0)
-                r = sd_bus_add_fallback_vtable(m->bus, NULL, PMEMNSD_REGION_PREFIX, PMEMNSD_REGION_IFACE, region_vtable,
-                                               region_object_find, m);
-        if (r >= 0)
-                r = sd_bus_add_node_enumerator(m->bus, NULL, PMEMNSD_REGION_PREFIX, region_node_enumerator, m);
-        if (r >= 0)
-                r = sd_bus_add_fallback_vtable(m->bus, NULL, PMEMNSD_NAMESPACE_PREFIX, PMEMNSD_NAMESPACE_IFACE,
-                                               namespace_vtable, namespace_object_find, m);
-        if (r >= 0)
-                r = sd_bus_add_node_enumerator(m->bus, NULL, PMEMNSD_NAMESPACE_PREFIX, namespace_node_enumerator, m);
+        r = manager_bus_add_objects(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register D-Bus objects: %m");
         r = sd_bus_request_name(m->bus, PMEMNSD_BUS_NAME, 0);
@@ -441,4 +455,3 @@ int manager_connect_bus(Manager *m) {
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
         return 0;
 }
-
