@@ -314,6 +314,8 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
         req.size = size;
 
         r = manager_create_namespace(m, &req, &ns_dev, &err);
+        if (r == -ENODEV && !err) /* gone since the cache was read: the planner found no region */
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "no region '%.64s'", region);
         if (r == -EINVAL && err)
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err);
         if (r < 0)
