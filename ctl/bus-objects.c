@@ -5,6 +5,7 @@
 #include "bus-objects.h"
 #include "output.h"
 #include "util/macro.h"
+#include "util/strv.h"
 #include "util/utf8.h"
 
 #define FIELD(n, sig, type, member) { .name = n, .signature = sig, .offset = offsetof(type, member) }

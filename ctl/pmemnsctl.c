@@ -11,6 +11,7 @@
 #include "pmemns.h"
 #include "pmemnsctl.h"
 #include "util/macro.h"
+#include "util/strv.h"
 #include "util/size.h"
 
 bool arg_json;
@@ -128,7 +129,7 @@ static int cmd_create(sd_bus *bus, int argc, char *argv[]) {
                 case OPT_REGION: region = optarg; break;
                 case OPT_MODE:
                         if (ns_mode_from_string(optarg) < 0)
-                                return die("invalid --mode '%s': expected fsdax, devdax, sector or raw", optarg);
+                                return die("invalid --mode '%s': expected " NS_MODE_VALID, optarg);
                         mode = optarg;
                         break;
                 case OPT_SIZE:
@@ -138,11 +139,11 @@ static int cmd_create(sd_bus *bus, int argc, char *argv[]) {
                 case OPT_NAME: name = optarg; break;
                 case OPT_ALIGN:
                         if (parse_size(optarg, &align) < 0)
-                                return die("invalid --align '%s': expected 4K, 2M or 1G", optarg);
+                                return die("invalid --align '%s': expected " NS_ALIGN_VALID, optarg);
                         break;
                 case OPT_MAP:
                         if (ns_map_from_string(optarg) < 0)
-                                return die("invalid --map '%s': expected dev or mem", optarg);
+                                return die("invalid --map '%s': expected " NS_MAP_VALID, optarg);
                         map = optarg;
                         break;
                 case OPT_SECTOR:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "bus.h"
+#include "util/strv.h"
 #include "util/log.h"
 
 static bool has_region(const RegionState *r, size_t n, const char *dev) {

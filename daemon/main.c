@@ -162,8 +162,106 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+static int run_check(Manager *m) {
+        int r = load_config_or_print(m);
+
+        if (r != 0)
+                return r < 0 ? r : -EINVAL;
+        printf("Configuration OK: %zu file%s, %zu region selector%s, %zu namespace polic%s.\n",
+               m->config.n_files, m->config.n_files == 1 ? "" : "s", m->config.n_selectors,
+               m->config.n_selectors == 1 ? "" : "s", m->config.n_policies,
+               m->config.n_policies == 1 ? "y" : "ies");
+        return 0;
+}
+
+/* pmemnsd.service's ExecStartPre=+, the only process of the unit with CAP_SYS_MODULE. With a
+ * bad config nothing is loaded: the daemon reports it and does not start. */
+static int run_load_modules(Manager *m) {
+        ConfDiags d = {};
+
+        if (manager_load_config(m, &d) == 0)
+                (void) manager_load_modules(m);
+        conf_diags_done(&d);
+        return 0;
+}
+
+static int run_plan(Manager *m) {
+        _cleanup_(plan_done) Plan plan = {};
+        int r;
+
+        r = manager_refresh(m);
+        if (r < 0)
+                return r;
+        r = manager_plan(m, &plan);
+        if (r < 0)
+                return r;
+        print_plan(m, &plan);
+        return 0;
+}
+
+static int setup_signals(Manager *m) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(-errno, "Failed to block signals: %m");
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up signal handling: %m");
+        return 0;
+}
+
+static int run_daemon(Manager *m) {
+        int r;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop: %m");
+        r = setup_signals(m);
+        if (r < 0)
+                return r;
+        (void) sd_event_set_watchdog(m->event, true);
+
+        /* under pmemnsd.service, ExecStartPre= did it and this process lacks CAP_SYS_MODULE */
+        if (prctl(PR_CAPBSET_READ, CAP_SYS_MODULE) > 0)
+                (void) manager_load_modules(m);
+        (void) manager_probe_kernel(m);
+        /* a system-ram hand-over killed while auto_online_blocks was changed */
+        (void) nv_recover_auto_online();
+
+        r = manager_connect_udev(m);
+        if (r < 0)
+                return r;
+        r = manager_connect_bus(m);
+        if (r < 0)
+                return r;
+
+        log_info("pmemnsd %s on Linux %s: sub-section hotplug %s, default granularity %s.",
+                 PACKAGE_VERSION, m->kernel.release, m->kernel.subsection_hotplug ? "yes" : "no",
+                 FORMAT_SIZE(m->granularity));
+
+        if (m->config.daemon.apply == APPLY_AUTO)
+                (void) manager_reconcile(m, NULL); /* probed above */
+        else
+                (void) manager_refresh(m);
+        (void) sd_notify(false, "READY=1\nSTATUS=Running.");
+        m->ready = true;
+
+        r = sd_event_loop(m->event);
+        (void) sd_notify(false, "STOPPING=1");
+        return r;
+}
+
 static int run(int argc, char *argv[]) {
-        Manager *m = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
         log_set_target(getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID") ? LOG_TARGET_JOURNAL
@@ -177,103 +275,24 @@ static int run(int argc, char *argv[]) {
                 return log_error_errno(r, "Failed to allocate the manager: %m");
 
         r = manager_probe_kernel(m);
-        if (r < 0) {
-                log_error_errno(r, "Failed to probe the running kernel: %m");
-                goto out;
-        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to probe the running kernel: %m");
 
-        if (arg_action == ACTION_CHECK) {
-                r = load_config_or_print(m);
-                if (r == 0)
-                        printf("Configuration OK: %zu file%s, %zu region selector%s, %zu namespace "
-                               "polic%s.\n", m->config.n_files, m->config.n_files == 1 ? "" : "s",
-                               m->config.n_selectors, m->config.n_selectors == 1 ? "" : "s",
-                               m->config.n_policies, m->config.n_policies == 1 ? "y" : "ies");
-                r = r == 0 ? 0 : -EINVAL;
-                goto out;
-        }
-
-        if (arg_action == ACTION_LOAD_MODULES) {
-                /* pmemnsd.service's ExecStartPre=+, the only process of the unit with
-                 * CAP_SYS_MODULE. With a bad config nothing is loaded: the daemon reports it
-                 * and does not start. */
-                ConfDiags d = {};
-                if (manager_load_config(m, &d) == 0)
-                        (void) manager_load_modules(m);
-                conf_diags_done(&d);
-                r = 0;
-                goto out;
+        switch (arg_action) {
+        case ACTION_CHECK:
+                return run_check(m);
+        case ACTION_LOAD_MODULES:
+                return run_load_modules(m);
+        default:
+                break;
         }
 
         r = load_config_or_print(m);
-        if (r != 0) {
-                r = r < 0 ? r : -EINVAL;
-                goto out;
-        }
-
-        if (arg_action == ACTION_PLAN) {
-                Plan plan = {};
-                r = manager_refresh(m);
-                if (r >= 0)
-                        r = manager_plan(m, &plan);
-                if (r >= 0)
-                        print_plan(m, &plan);
-                plan_done(&plan);
-                goto out;
-        }
-
-        /* the daemon */
-        r = sd_event_default(&m->event);
-        if (r < 0)
-                goto out;
-        sigset_t mask;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
-        if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
-        if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
-        if (r < 0) {
-                log_error_errno(r, "Failed to set up signal handling: %m");
-                goto out;
-        }
-        (void) sd_event_set_watchdog(m->event, true);
-
-        /* under pmemnsd.service, ExecStartPre= did it and this process lacks CAP_SYS_MODULE */
-        if (prctl(PR_CAPBSET_READ, CAP_SYS_MODULE) > 0)
-                (void) manager_load_modules(m);
-        (void) manager_probe_kernel(m);
-        /* a system-ram hand-over killed while auto_online_blocks was changed */
-        (void) nv_recover_auto_online();
-
-        r = manager_connect_udev(m);
-        if (r < 0)
-                goto out;
-        r = manager_connect_bus(m);
-        if (r < 0)
-                goto out;
-
-        log_info("pmemnsd %s on Linux %s: sub-section hotplug %s, default granularity %s.",
-                 PACKAGE_VERSION, m->kernel.release, m->kernel.subsection_hotplug ? "yes" : "no",
-                 FORMAT_SIZE(m->granularity));
-
-        if (m->config.daemon.apply == APPLY_AUTO)
-                (void) manager_apply(m, NULL);
-        else
-                (void) manager_refresh(m);
-        (void) sd_notify(false, "READY=1\nSTATUS=Running.");
-        m->ready = true;
-
-        r = sd_event_loop(m->event);
-        (void) sd_notify(false, "STOPPING=1");
-
-out:
-        manager_free(m);
-        return r;
+        if (r != 0)
+                return r < 0 ? r : -EINVAL;
+        if (arg_action == ACTION_PLAN)
+                return run_plan(m);
+        return run_daemon(m);
 }
 
 int main(int argc, char *argv[]) {

@@ -162,17 +162,6 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static bool namespace_name_is_valid(const char *s) {
-        size_t n = 0;
-        if (isempty(s))
-                return false;
-        for (; *s; s++, n++)
-                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-                      *s == '-' || *s == '_' || *s == '.'))
-                        return false;
-        return n <= NS_NAME_MAX;
-}
-
 static int read_options(sd_bus_message *msg, PlanRequest *req, const char **name,
                         sd_bus_error *error) {
         static const char *const known[] = { "name", "map", "align", "sector-size" };
@@ -220,7 +209,7 @@ static int read_options(sd_bus_message *msg, PlanRequest *req, const char **name
                                 req->map = ns_map_from_string(v);
                                 if (req->map < 0)
                                         return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                              "invalid map '%.32s': expected dev or mem", v);
+                                                              "invalid map '%.32s': expected " NS_MAP_VALID, v);
                         }
                 } else if (streq(key, "align") || streq(key, "sector-size")) {
                         uint64_t v;
@@ -232,16 +221,16 @@ static int read_options(sd_bus_message *msg, PlanRequest *req, const char **name
                         if (r < 0)
                                 return r;
                         if (streq(key, "align")) {
-                                if (v != 4 * KiB && v != 2 * MiB && v != GiB)
+                                if (!ns_align_supported(v))
                                         return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                               "invalid align %" PRIu64 ": expected "
-                                                              "4096, 2097152 or 1073741824", v);
+                                                              NS_ALIGN_VALID_BYTES, v);
                                 req->align = v;
                         } else {
                                 if (!btt_sector_size_supported(v))
                                         return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                              "invalid sector-size %" PRIu64 ": expected 512, "
-                                                              "520, 528, 4096, 4104, 4160 or 4224", v);
+                                                              "invalid sector-size %" PRIu64 ": expected "
+                                                              BTT_SECTOR_SIZE_VALID, v);
                                 req->sector_size = v;
                         }
                 } else
@@ -259,7 +248,7 @@ static int read_options(sd_bus_message *msg, PlanRequest *req, const char **name
 
 static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const char *region, *mode, *name = NULL;
+        const char *region, *mode, *name = NULL, *why;
         _cleanup_free_ char *ns_dev = NULL, *err = NULL, *path = NULL;
         char generated[32];
         PlanRequest req = { .map = NS_MAP_DEV };
@@ -283,19 +272,15 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
         req.mode = ns_mode_from_string(mode);
         if (req.mode < 0)
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                      "invalid mode '%.32s': expected fsdax, devdax, sector or raw", mode);
+                                      "invalid mode '%.32s': expected " NS_MODE_VALID, mode);
         if (size == 0)
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "size must be greater than 0");
         if (size > rs->size)
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                       "size %s exceeds the %s of %s", FORMAT_SIZE(size),
                                       FORMAT_SIZE(rs->size), region);
-        if ((req.align || req.map != NS_MAP_DEV) && req.mode != NS_MODE_FSDAX && req.mode != NS_MODE_DEVDAX)
-                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                      "options align and map apply only to fsdax and devdax");
-        if (req.sector_size && req.mode != NS_MODE_SECTOR)
-                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                      "option sector-size applies only to sector mode");
+        if (ns_options_check(req.mode, req.align, req.map, req.sector_size, &why) < 0)
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", why);
         if (!name) {
                 uuid_t u;
                 char s[40];

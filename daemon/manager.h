@@ -8,6 +8,7 @@
 #include "conf/config.h"
 #include "kernel.h"
 #include "plan/planner.h"
+#include "util/macro.h"
 
 typedef enum ManagerState {
         MANAGER_IDLE,
@@ -30,11 +31,9 @@ typedef struct Manager {
         sd_event_source *refresh_timer;
         bool refresh_followup; /* the settle refresh after a burst is scheduled */
 
-        char *config_root; /* /etc/pmemnsd */
-        char *main_file;
+        char *main_file; /* /etc/pmemnsd/pmemnsd.conf */
         char *policy_dirs[4];
         Config config;
-        bool have_config;
 
         KernelInfo kernel;
         uint64_t granularity; /* the daemon default in force, bytes */
@@ -50,7 +49,7 @@ typedef struct Manager {
         size_t n_failures;
 
         ManagerState state;
-        bool ready;
+        bool ready; /* READY=1 sent: until then each create extends the start timeout */
 
         /* bus-sync.c: objects whose PropertiesChanged waits for the next loop iteration */
         sd_event_source *bus_changes_event;
@@ -62,6 +61,7 @@ const char *manager_state_to_string(ManagerState s);
 
 int manager_new(const char *config_root, Manager **ret);
 Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
 /* Read and validate every config file. On failure the diagnostics are in *diags, the
  * previous configuration stays in force and 1 is returned. */
@@ -73,10 +73,12 @@ int manager_probe_kernel(Manager *m);
 /* Re-read the kernel state and re-plan. */
 int manager_refresh(Manager *m);
 
-/* Reconcile: carry out the plan. ret (may be NULL) receives the rows as done. */
+/* Reconcile: probe the kernel once, then carry out the plan. ret (may be NULL) receives
+ * the rows as done. manager_reconcile() is the same without the probe (a reload probed). */
 int manager_apply(Manager *m, Plan *ret);
+int manager_reconcile(Manager *m, Plan *ret);
 
-/* A dry run on fresh kernel state. */
+/* A dry run on the cached state (udev events keep it fresh). */
 int manager_plan(Manager *m, Plan *ret);
 
 int manager_reload(Manager *m, char **ret_error);
@@ -94,6 +96,20 @@ const NsState *manager_find_namespace(Manager *m, const char *dev, const RegionS
 /* The plan row that owns an existing namespace (instance != ""), or NULL: foreign. */
 const PlanRow *manager_namespace_row(Manager *m, const char *ns_dev);
 const Failure *manager_find_failure(Manager *m, const char *instance, const char *ns_dev);
+
+/* Within the daemon core (manager.c, reconcile.c, requests.c): the cache and the plan. */
+int manager_read_state(RegionState **ret, size_t *ret_n);
+int manager_compute_plan(Manager *m, const RegionState *regions, size_t n, Plan *ret);
+void manager_set_state(Manager *m, ManagerState s);
+void manager_failures_clear(Manager *m);
+int manager_failure_add(Manager *m, const PlanRow *row);
+
+/* reconcile.c: settle what interrupted operations of ours left (records.h) */
+void manager_recover_interrupted(void);
+/* reconcile.c: create one planned row after re-checking its region against sysfs */
+struct NvCtx;
+int manager_create_row(struct NvCtx **c, PlanRow *row, const RegionState *regions, size_t n_regions,
+                       char **ret_uuid, const char **ret_changed, char **err);
 
 /* The bus face: manager-bus.c (this object, the connection), region-bus.c, namespace-bus.c,
  * bus-sync.c; daemon/bus.h is what they share. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "bus.h"
+#include "util/strv.h"
 
 static const PlanRow *row_for_ns(const Plan *plan, const char *ns_dev, bool *ret_conflict) {
         *ret_conflict = false;

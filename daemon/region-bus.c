@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "bus.h"
+#include "util/strv.h"
 
 const RegionPlan *region_plan(const Plan *plan, const char *dev) {
         for (size_t i = 0; i < plan->n_regions; i++)

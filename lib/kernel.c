@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 
 #include "kernel.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 
 static int parse_version(const char *release, unsigned *major, unsigned *minor) {

@@ -82,18 +82,34 @@ char *granularity_to_string(const Granularity *g, char *buf, size_t len) {
         return buf;
 }
 
-bool policy_name_is_valid(const char *name) {
+static bool name_char_is_valid(char c, bool dot) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || (dot && c == '.');
+}
+
+static bool name_is_valid(const char *name, bool dot, size_t max) {
         size_t n = 0;
 
         if (isempty(name))
                 return false;
-        /* '.' is reserved: it separates the policy name from the instance index. */
         for (const char *p = name; *p; p++, n++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+                if (!name_char_is_valid(*p, dot))
                         return false;
-        /* Leave room for ".NNNN" instance suffixes within the label's name field. */
-        return n <= NS_NAME_MAX - 5;
+        return n <= max;
+}
+
+bool policy_name_is_valid(const char *name) {
+        /* '.' is reserved: it separates the policy name from the instance index; leave room
+         * for ".NNNN" instance suffixes within the label's name field. */
+        return name_is_valid(name, false, NS_NAME_MAX - 5);
+}
+
+bool namespace_name_is_valid(const char *name) {
+        return name_is_valid(name, true, NS_NAME_MAX);
+}
+
+bool ns_align_supported(uint64_t align) {
+        return align == 4 * KiB || align == 2 * MiB || align == GiB;
 }
 
 bool btt_sector_size_supported(uint64_t s) {
@@ -102,4 +118,44 @@ bool btt_sector_size_supported(uint64_t s) {
                 if (sizes[i] == s)
                         return true;
         return false;
+}
+
+static const struct {
+        const char *name;
+        unsigned modes; /* bit per NsMode */
+        const char *modes_text;
+} ns_option_table[_NS_OPTION_MAX] = {
+        [NS_OPTION_MAP] = { "map", 1U << NS_MODE_FSDAX | 1U << NS_MODE_DEVDAX, NS_OPTION_MODES_DAX },
+        [NS_OPTION_ALIGN] = { "align", 1U << NS_MODE_FSDAX | 1U << NS_MODE_DEVDAX, NS_OPTION_MODES_DAX },
+        [NS_OPTION_SECTOR_SIZE] = { "sector-size", 1U << NS_MODE_SECTOR, NS_OPTION_MODES_SECTOR },
+        [NS_OPTION_SYSTEM_RAM] = { "system-ram", 1U << NS_MODE_DEVDAX, NS_OPTION_MODES_DEVDAX },
+};
+
+const char *ns_option_to_string(NsOption o) {
+        return o >= 0 && o < _NS_OPTION_MAX ? ns_option_table[o].name : NULL;
+}
+
+bool ns_option_applies(NsOption o, NsMode m) {
+        if (o < 0 || o >= _NS_OPTION_MAX || m < 0 || m >= _NS_MODE_MAX)
+                return false;
+        return ns_option_table[o].modes & (1U << m);
+}
+
+const char *ns_option_modes(NsOption o) {
+        return o >= 0 && o < _NS_OPTION_MAX ? ns_option_table[o].modes_text : NULL;
+}
+
+int ns_options_check(NsMode mode, uint64_t align, NsMap map, uint64_t sector_size,
+                     const char **ret_why) {
+        /* align and map share one rule and one message */
+        if ((align && !ns_option_applies(NS_OPTION_ALIGN, mode)) ||
+            (map != NS_MAP_DEV && !ns_option_applies(NS_OPTION_MAP, mode))) {
+                *ret_why = "options align and map apply only to " NS_OPTION_MODES_DAX;
+                return -EINVAL;
+        }
+        if (sector_size && !ns_option_applies(NS_OPTION_SECTOR_SIZE, mode)) {
+                *ret_why = "option sector-size applies only to " NS_OPTION_MODES_SECTOR;
+                return -EINVAL;
+        }
+        return 0;
 }

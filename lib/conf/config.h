@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "pmemns.h"
+#include "util/conf-files.h"
 
 /* One problem found in the configuration, with where it was found. */
 typedef struct ConfDiag {
@@ -121,9 +122,6 @@ int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags);
 int config_load_strings(const char *main_text, const char *const *policy_files, Config *ret,
                         ConfDiags *diags);
 
-/* List the policy files that survive masking, in lexical order of their names. */
-int conf_files_list(const char *const *dirs, char ***ret, size_t *ret_n);
-
 /* Instance name of a policy: "db" for count 1, "db.N" otherwise. */
 char *policy_instance_name(const NamespacePolicy *p, unsigned index);
 
@@ -132,6 +130,3 @@ char *policy_instance_name(const NamespacePolicy *p, unsigned index);
  * fallback. Returns the number of problems added. */
 struct KernelInfo;
 int config_check_kernel(const Config *c, const struct KernelInfo *k, ConfDiags *diags);
-
-/* Look up a selector or policy by name. */
-const RegionSelector *config_find_selector(const Config *c, const char *name);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "nvdimm/nvdimm-internal.h"
+#include "util/fileio.h"
 #include "util/log.h"
 
 /* libndctl's and libdaxctl's messages, at debug only: what the daemon makes of a failure it

@@ -38,7 +38,7 @@ static bool char_device_is_open(const char *devname) {
         return r != 0;
 }
 
-int nv_destroy(NvCtx *c, const char *ns_dev, char **ret_error) {
+int nv_destroy(NvCtx *c, const char *ns_dev, const char *expect_uuid, char **ret_error) {
         struct ndctl_region *region = NULL;
         struct ndctl_namespace *ndns = find_namespace(c, ns_dev, &region);
         struct ndctl_pfn *pfn;
@@ -49,6 +49,16 @@ int nv_destroy(NvCtx *c, const char *ns_dev, char **ret_error) {
 
         if (!ndns || ndctl_namespace_get_size(ndns) == 0)
                 return fail(ret_error, ENODEV, "no namespace %s", ns_dev);
+        if (!isempty(expect_uuid)) {
+                uuid_t u;
+                char now[40];
+
+                ndctl_namespace_get_uuid(ndns, u);
+                uuid_unparse_lower(u, now);
+                if (!streq(now, expect_uuid))
+                        return fail(ret_error, ESTALE, "%s is no longer the namespace %s", ns_dev,
+                                    expect_uuid);
+        }
         pfn = ndctl_namespace_get_pfn(ndns);
         dax = ndctl_namespace_get_dax(ndns);
         btt = ndctl_namespace_get_btt(ndns);

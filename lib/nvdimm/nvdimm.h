@@ -80,8 +80,9 @@ int nv_recover_auto_online(void);
 int nv_init_labels(NvCtx *c, const char *region, char **ret_error);
 
 /* Disable and delete one namespace (label-less: return it to raw, zeroing its info
- * block); refuses a busy one. */
-int nv_destroy(NvCtx *c, const char *ns_dev, char **ret_error);
+ * block); refuses a busy one, and with -ESTALE one whose uuid is not expect_uuid (the
+ * namespace the caller judged was replaced meanwhile; NULL or "": no check). */
+int nv_destroy(NvCtx *c, const char *ns_dev, const char *expect_uuid, char **ret_error);
 
 /* Fault injection for tests (-Dfault-injection=true; a no-op returning 0 otherwise):
  * PMEMNSD_FAULT=POINT[@N][:kill|fail|stop] kills the process, makes the step fail with

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "nvdimm/nvdimm-internal.h"
+#include "util/fileio.h"
 #include "util/log.h"
 
 #define MEMORY_SYSFS "/sys/devices/system/memory"

@@ -10,11 +10,7 @@
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _noreturn_ __attribute__((noreturn))
-#define _pure_ __attribute__((pure))
-#define _warn_unused_result_ __attribute__((warn_unused_result))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -51,12 +47,10 @@ static inline void *mfree(void *p) {
 }
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
-#define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
 #define isempty(s) (!(s) || (s)[0] == '\0')
 #define strempty(s) ((s) ?: "")
 
 /* Negative errno from a value that is either negative errno or positive errno. */
-#define NEG_ERRNO(e) (-abs(e))
 
 static inline const char *startswith(const char *s, const char *prefix) {
         size_t l = strlen(prefix);
@@ -73,18 +67,6 @@ static inline uint64_t round_down_u64(uint64_t v, uint64_t align) {
 static inline bool is_pow2_u64(uint64_t v) {
         return v != 0 && (v & (v - 1)) == 0;
 }
-static inline uint64_t gcd_u64(uint64_t a, uint64_t b) {
-        while (b) {
-                uint64_t t = a % b;
-                a = b;
-                b = t;
-        }
-        return a;
-}
-static inline uint64_t lcm_u64(uint64_t a, uint64_t b) {
-        return a / gcd_u64(a, b) * b;
-}
-
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
@@ -93,11 +75,6 @@ static inline uint64_t lcm_u64(uint64_t a, uint64_t b) {
 #define GiB (UINT64_C(1) << 30)
 #define TiB (UINT64_C(1) << 40)
 
-char *strdup_or_null(const char *s);
-int strv_push(char ***l, size_t *n, const char *s);
-void strv_free(char **l);
-DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
-bool strv_contains(char *const *l, const char *s);
-int read_one_line_file(const char *path, char **ret);
-/* Write VALUE to a sysfs-style attribute in one write(): the kernel's -errno if it refuses. */
-int write_attribute(const char *path, const char *value);
+static inline char *strdup_or_null(const char *s) {
+        return s ? strdup(s) : NULL;
+}

@@ -97,7 +97,7 @@ static int on_usr2(sd_event_source *s, const struct signalfd_siginfo *si, void *
         return 0;
 }
 
-static _noreturn_ void serve(int fd) {
+static __attribute__((noreturn)) void serve(int fd) {
         Manager *m = NULL;
         sigset_t mask;
         int r;

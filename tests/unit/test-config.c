@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "tests.h"
 #include "util/macro.h"
+#include "util/strv.h"
 
 static int load(const char *main_text, const char *policy, Config *c, ConfDiags *d) {
         const char *files[] = { "50-test.conf", policy, NULL };
@@ -615,4 +616,204 @@ TEST(diagnostics_are_capped) {
         CHECK(conf_diags_full(&d));
         conf_diags_done(&d);
         free(text);
+}
+
+/* ---- the key table: whole messages, word for word ----------------------------------------
+ * The cases above match parts of messages; these pin whole ones, so that a change to the
+ * table (keys.c) or the shared rules (pmemns.c) cannot change what a user reads. */
+
+/* Load main_text and policy, expect exactly the messages given (NULL-terminated), in order. */
+static void expect_messages(const char *main_text, const char *policy, const char *const *messages) {
+        Config c = {};
+        ConfDiags d = {};
+        size_t n = 0;
+
+        while (messages[n])
+                n++;
+        CHECK_INT(load(main_text, policy, &c, &d), 1);
+        CHECK_INT(d.n, n);
+        for (size_t i = 0; i < MIN(d.n, n); i++)
+                CHECK_STR(d.items[i].message, messages[i]);
+        CHECK_INT(c.n_policies, 0);
+        conf_diags_done(&d);
+        config_done(&c);
+}
+
+TEST(unknown_keys_list_the_keys_of_their_section) {
+        expect_messages(NULL, "[region r]\n[namespace n]\nregion = r\nmode = raw\nsize = 1G\nfoo = 1\n",
+                        (const char *const[]) {
+                                "unknown key 'foo' in [namespace n]; valid keys are: region, mode, "
+                                "size, usable-size, count, map, align, sector-size, system-ram",
+                                NULL });
+        /* a key of another section is unknown in this one */
+        expect_messages(NULL, "[region r]\nregion = r\n",
+                        (const char *const[]) {
+                                "unknown key 'region' in [region r]; valid keys are: match.dev, "
+                                "match.numa-node, match.type, match.provider, match.size-min, "
+                                "match.size-max, granularity, init-labels",
+                                NULL });
+        expect_messages("[daemon]\ninit-labels = yes\n", NULL,
+                        (const char *const[]) {
+                                "unknown key 'init-labels' in [daemon]; valid keys are: granularity, "
+                                "load-modules, apply",
+                                NULL });
+}
+
+TEST(repeated_and_empty_keys) {
+        expect_messages("[daemon]\napply = auto\napply = manual\nload-modules =\n", NULL,
+                        (const char *const[]) {
+                                "'apply' is given twice in [daemon] (first at line 2)",
+                                "'load-modules' in [daemon] has no value",
+                                NULL });
+        /* a repeated key is reported once per repetition, even when its first value was bad */
+        expect_messages(NULL, "[region r]\nmatch.type = x\nmatch.type = y\nmatch.type = pmem\n",
+                        (const char *const[]) {
+                                "invalid value 'x' for 'match.type' in [region r]; expected pmem or blk",
+                                "'match.type' is given twice in [region r] (first at line 2)",
+                                "'match.type' is given twice in [region r] (first at line 2)",
+                                NULL });
+}
+
+TEST(invalid_values_say_what_is_valid) {
+        expect_messages("[daemon]\nload-modules = maybe\napply = sometimes\ngranularity = 3M\n", NULL,
+                        (const char *const[]) {
+                                "invalid value 'maybe' for 'load-modules' in [daemon]; expected yes or no",
+                                "invalid value 'sometimes' for 'apply' in [daemon]; expected auto or manual",
+                                "invalid value '3M' for 'granularity' in [daemon]; expected auto, "
+                                "subsection, compat, section or a power-of-two size of at least 4K",
+                                NULL });
+        expect_messages(NULL,
+                        "[region r]\nmatch.numa-node = 2147483648\nmatch.size-min = 1Q\n"
+                        "match.size-max = 99999999999999999999\n",
+                        (const char *const[]) {
+                                "invalid value '2147483648' for 'match.numa-node' in [region r]; "
+                                "expected a NUMA node number (0, 1, ...)",
+                                "invalid value '1Q' for 'match.size-min' in [region r]; expected a "
+                                "size in bytes with an optional K, M, G or T suffix",
+                                "value '99999999999999999999' for 'match.size-max' in [region r] is "
+                                "too large",
+                                NULL });
+        expect_messages(NULL,
+                        "[region r]\n[namespace n]\nregion = r\nmode = fsdax\nusable-size = 0\n"
+                        "count = 1025\nmap = ram\nalign = 64K\n",
+                        (const char *const[]) {
+                                "invalid value '0' for 'usable-size' in [namespace n]; expected a size "
+                                "greater than zero with K, M, G or T (e.g. 18M)",
+                                "invalid value '1025' for 'count' in [namespace n]; expected a number "
+                                "from 1 to 1024",
+                                "invalid value 'ram' for 'map' in [namespace n]; expected dev or mem",
+                                "invalid value '64K' for 'align' in [namespace n]; expected 4K, 2M or 1G",
+                                NULL });
+        expect_messages(NULL,
+                        "[region r]\n[namespace n]\nregion = r\nmode = sector\nsize = 1G\n"
+                        "sector-size = 1K\n",
+                        (const char *const[]) {
+                                "invalid value '1K' for 'sector-size' in [namespace n]; expected 512, "
+                                "520, 528, 4096, 4104, 4160 or 4224",
+                                NULL });
+        expect_messages(NULL,
+                        "[region r]\n[namespace n]\nregion = r\nmode = devdax\nsize = 1G\n"
+                        "system-ram = yes\n",
+                        (const char *const[]) {
+                                "invalid value 'yes' for 'system-ram' in [namespace n]; expected no, "
+                                "online or online-movable",
+                                NULL });
+}
+
+TEST(keys_that_only_some_modes_take) {
+        /* every key that does not fit the mode, in the table's order */
+        expect_messages(NULL,
+                        "[region r]\n[namespace n]\nregion = r\nmode = raw\nsize = 1G\n"
+                        "system-ram = online\nsector-size = 512\nalign = 2M\nmap = dev\n",
+                        (const char *const[]) {
+                                "'map' in [namespace n] applies only to fsdax and devdax, not raw",
+                                "'align' in [namespace n] applies only to fsdax and devdax, not raw",
+                                "'sector-size' in [namespace n] applies only to sector mode, not raw",
+                                "'system-ram' in [namespace n] applies only to devdax, not raw",
+                                NULL });
+        expect_messages(NULL,
+                        "[region r]\n[namespace n]\nregion = r\nmode = devdax\nsize = 1G\n"
+                        "system-ram = online-movable\nalign = 1G\n",
+                        (const char *const[]) {
+                                "[namespace n]: system-ram needs a devdax align of 4K or 2M, not 1G "
+                                "(kmem onlines memory blocks)",
+                                NULL });
+}
+
+TEST(keys_every_mode_takes) {
+        static const char *const modes[] = { "fsdax", "devdax", "sector", "raw" };
+
+        for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+                Config c = {};
+                ConfDiags d = {};
+                char policy[256];
+
+                /* system-ram = no is every mode's default, and saying so is no error */
+                snprintf(policy, sizeof(policy),
+                         "[region r]\n[namespace n]\nregion = r\nmode = %s\nsize = 1G\ncount = 2\n"
+                         "system-ram = no\n", modes[i]);
+                CHECK_INT(load(NULL, policy, &c, &d), 0);
+                CHECK_INT(d.n, 0);
+                if (c.n_policies == 1) {
+                        CHECK_INT(c.policies[0].mode, ns_mode_from_string(modes[i]));
+                        CHECK_INT(c.policies[0].count, 2);
+                        CHECK_INT(c.policies[0].system_ram, SYSTEM_RAM_NO);
+                }
+                conf_diags_done(&d);
+                config_done(&c);
+        }
+}
+
+TEST(every_key_reaches_its_field) {
+        Config c = {};
+        ConfDiags d = {};
+
+        CHECK_INT(load("[daemon]\ngranularity = 4M\nload-modules = off\napply = manual\n",
+                       "[region r]\nmatch.dev = region1\nmatch.numa-node = 3\nmatch.type = blk\n"
+                       "match.provider = e820\nmatch.size-min = 1G\nmatch.size-max = 2G\n"
+                       "granularity = compat\ninit-labels = yes\n"
+                       "[namespace s]\nregion = r\nmode = sector\nusable-size = 100M\ncount = 3\n"
+                       "sector-size = 520\n"
+                       "[namespace d]\nregion = r\nmode = devdax\nsize = 10%\nmap = mem\nalign = 4K\n"
+                       "system-ram = online\n",
+                       &c, &d), 0);
+        CHECK_INT(c.daemon.granularity.kind, GRANULARITY_BYTES);
+        CHECK_U64(c.daemon.granularity.bytes, 4 * MiB);
+        CHECK_STR(c.daemon.granularity_file, "pmemnsd.conf");
+        CHECK_INT(c.daemon.granularity_line, 2);
+        CHECK(!c.daemon.load_modules);
+        CHECK_INT(c.daemon.apply, APPLY_MANUAL);
+        CHECK_INT(c.n_selectors, 1);
+        if (c.n_selectors == 1) {
+                const RegionSelector *s = &c.selectors[0];
+                CHECK_STR(s->match_dev, "region1");
+                CHECK(s->match_numa);
+                CHECK_INT(s->numa_node, 3);
+                CHECK_STR(s->match_type, "blk");
+                CHECK_STR(s->match_provider, "e820");
+                CHECK_U64(s->size_min, GiB);
+                CHECK_U64(s->size_max, 2 * GiB);
+                CHECK(s->has_granularity);
+                CHECK_INT(s->granularity.kind, GRANULARITY_COMPAT);
+                CHECK_INT(s->granularity_line, 8);
+                CHECK(s->init_labels);
+        }
+        CHECK_INT(c.n_policies, 2);
+        if (c.n_policies == 2) {
+                const NamespacePolicy *s = &c.policies[0], *x = &c.policies[1];
+                CHECK_STR(s->region, "r");
+                CHECK_INT(s->mode, NS_MODE_SECTOR);
+                CHECK_INT(s->size_kind, SIZE_USABLE);
+                CHECK_U64(s->size, 100 * MiB);
+                CHECK_INT(s->count, 3);
+                CHECK_U64(s->sector_size, 520);
+                CHECK_INT(x->mode, NS_MODE_DEVDAX);
+                CHECK_INT(x->size_kind, SIZE_PERCENT);
+                CHECK_INT(x->percent, 10);
+                CHECK_INT(x->map, NS_MAP_MEM);
+                CHECK_U64(x->align, 4 * KiB);
+                CHECK_INT(x->system_ram, SYSTEM_RAM_ONLINE);
+        }
+        conf_diags_done(&d);
+        config_done(&c);
 }

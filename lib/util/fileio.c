@@ -1,45 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "macro.h"
-
-char *strdup_or_null(const char *s) {
-        return s ? strdup(s) : NULL;
-}
-
-int strv_push(char ***l, size_t *n, const char *s) {
-        char **nl, *c;
-
-        c = strdup(s);
-        if (!c)
-                return -ENOMEM;
-        nl = realloc(*l, sizeof(char *) * (*n + 2));
-        if (!nl) {
-                free(c);
-                return -ENOMEM;
-        }
-        nl[(*n)++] = c;
-        nl[*n] = NULL;
-        *l = nl;
-        return 0;
-}
-
-void strv_free(char **l) {
-        if (!l)
-                return;
-        for (char **i = l; *i; i++)
-                free(*i);
-        free(l);
-}
-
-bool strv_contains(char *const *l, const char *s) {
-        for (; l && *l; l++)
-                if (streq(*l, s))
-                        return true;
-        return false;
-}
 
 int read_one_line_file(const char *path, char **ret) {
         _cleanup_free_ char *line = NULL;

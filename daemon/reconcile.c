@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <uuid.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "manager.h"
+#include "nvdimm/nvdimm.h"
+#include "records.h"
+#include "region-signature.h"
+#include "util/log.h"
+#include "util/macro.h"
+#include "util/size.h"
+
+/* Reconcile: carry out a plan against the kernel, one recorded create at a time, after
+ * settling what an interrupted run left. */
+
+static int row_set_message(PlanRow *row, const char *format, ...) _printf_(2, 3);
+static int row_set_message(PlanRow *row, const char *format, ...) {
+        va_list ap;
+        char *s;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&s, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        free(row->message);
+        row->message = s;
+        return 0;
+}
+
+/* Just before acting: has someone else changed the region since the plan? ext is the
+ * region's namespaces as sysfs shows them now (nv_region_now()). */
+static const char *changed_since_plan(NvCtx *c, const PlanRow *row, const NsExtent *ext, size_t n_ext) {
+        RegionState *regions = NULL;
+        size_t n = 0;
+        const char *why = NULL;
+
+        if (!row->convert_existing) {
+                for (size_t j = 0; j < n_ext && !why; j++) {
+                        const NsExtent *ns = &ext[j];
+                        if (ns->size == 0)
+                                continue; /* the seed */
+                        if (!isempty(ns->name) && streq(ns->name, row->instance))
+                                why = "a namespace of this name appeared since the plan";
+                        else if (ns->start < row->start + row->size && row->start < ns->start + ns->size)
+                                why = "its planned space was taken since the plan";
+                }
+                return why;
+        }
+
+        /* Converting a label-less namespace in place also depends on its claim and its
+         * content: read it fully (c is current for the region). */
+        if (nv_read_regions(c, &regions, &n) < 0)
+                return "the nd bus could not be read";
+        for (size_t i = 0; i < n; i++) {
+                const RegionState *r = &regions[i];
+                if (!streq(r->dev, row->region))
+                        continue;
+                for (size_t j = 0; j < r->n_namespaces && !why; j++) {
+                        const NsState *ns = &r->namespaces[j];
+                        if (streq(ns->dev, strempty(row->ns_dev)) &&
+                            (ns->mode != NS_MODE_RAW || ns->signature || (!isempty(ns->uuid) && !ns->blank)))
+                                why = "the namespace changed since the plan";
+                }
+                region_states_free(regions, n);
+                return why;
+        }
+        region_states_free(regions, n);
+        return "the region is gone";
+}
+
+/* The libndctl view to act on for a row, and the region's namespaces as sysfs shows them
+ * now. One view serves the whole apply while it matches sysfs: libndctl refreshes a
+ * region's devices itself when it enables what it created, and a fresh view costs a scan
+ * of every device on the bus (the bench's Apply profile). When an admin changed the region
+ * meanwhile, or a create failed half-way, the view is opened again. */
+static int view_for_row(NvCtx **c, const PlanRow *row, NsExtent **ret_ext, size_t *ret_n) {
+        bool current = false;
+        int r;
+
+        if (!*c && (r = nv_open(c)) < 0)
+                return r;
+        r = nv_region_now(*c, row->region, ret_ext, ret_n, &current);
+        if (r < 0 || current)
+                return r;
+
+        log_debug("%s changed outside our view of it; reading the nd bus again.", row->region);
+        *ret_ext = mfree(*ret_ext);
+        *c = nv_close(*c);
+        if ((r = nv_open(c)) < 0)
+                return r;
+        /* If even a fresh view differs, sysfs is changing under us right now: act on what
+         * we have; the create re-checks every step it depends on. */
+        return nv_region_now(*c, row->region, ret_ext, ret_n, &current);
+}
+
+/* ---- interrupted operations ------------------------------------------------------------
+ * Recovery acts only on what records.h says we did: a create recorded in flight (by the
+ * uuids it writes), a device recorded as about to be disabled. Nothing is recognised by
+ * its name, so an admin's namespace, or ours whose driver is missing after a reboot, is
+ * never deleted, re-made or re-enabled. */
+
+static void recover_disabled(const char *dev, void *userdata) {
+        NvCtx *c = userdata;
+        int r = nv_recover_device(c, dev);
+
+        if (r < 0)
+                log_error_errno(r, "%s was left disabled by an interrupted operation and cannot be "
+                                "enabled again: %m", dev);
+        else if (r > 0)
+                log_notice("Enabled %s again: an interrupted operation had left it disabled.", dev);
+}
+
+/* Settle every recorded create: what completed or is gone loses its record; a half-made
+ * namespace of this boot is deleted; one a reboot left not active is kept and reported. */
+void manager_recover_interrupted(void) {
+        _cleanup_free_ InflightRecord *recs = NULL;
+        size_t n = 0;
+        NvCtx *c = NULL;
+
+        /* usually nothing is recorded: then no libndctl context (a scan) on the apply path */
+        if (inflight_load(&recs, &n) < 0)
+                n = 0;
+        if (n == 0 && !disabled_any())
+                return;
+        if (nv_open(&c) < 0)
+                return;
+        disabled_foreach(recover_disabled, c);
+        if (n == 0) {
+                nv_close(c);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const InflightRecord *rec = &recs[i];
+                _cleanup_free_ char *dev = NULL;
+                bool same_boot = !isempty(rec->boot_id) && streq(rec->boot_id, current_boot_id());
+                NvInflight k = nv_settle_inflight(c, rec->ns_uuid, rec->claim_uuid, rec->mode,
+                                                  same_boot, &dev);
+
+                switch (k) {
+                case NV_INFLIGHT_GONE:
+                        log_notice("Interrupted create of '%s' in %s (uuid %s) rolled back%s%s.",
+                                   rec->instance, rec->region, rec->ns_uuid, dev ? ": " : "", strempty(dev));
+                        inflight_end(rec->ns_uuid);
+                        break;
+                case NV_INFLIGHT_DONE:
+                        inflight_end(rec->ns_uuid);
+                        break;
+                case NV_INFLIGHT_UNCLAIMED:
+                        log_info("%s ('%s') is an interrupted create of ours: named and sized, not "
+                                 "yet claimed; the plan finishes it.", strempty(dev), rec->instance);
+                        break;
+                case NV_INFLIGHT_KEPT:
+                        log_warning("%s ('%s', uuid %s) was being created by pmemnsd before a reboot and "
+                                    "is not active now; it is kept as it is (it may hold data).",
+                                    strempty(dev), rec->instance, rec->ns_uuid);
+                        break;
+                }
+                /* a deletion changes the region under libndctl's cached view */
+                if (k == NV_INFLIGHT_GONE && dev) {
+                        c = nv_close(c);
+                        if (nv_open(&c) < 0)
+                                return;
+                }
+        }
+        nv_close(c);
+}
+
+/* Create one row with its uuids recorded first: no kernel object exists that recovery
+ * could not identify. */
+static int create_recorded(NvCtx *c, PlanRow *row, const char *ns_uuid, char **ret_uuid, char **err) {
+        InflightRecord rec = { .mode = row->mode };
+        NvCreateIds ids = {};
+        int r;
+
+        if (row->convert_existing) {
+                /* claiming an existing namespace: label-less (recorded as disabled) or a
+                 * recorded create finished in place (its record stays until then) */
+                uuid_generate(ids.claim);
+                disabled_begin(row->ns_dev);
+                r = nv_create(c, row, &ids, err);
+                disabled_end(row->ns_dev);
+                if (r >= 0 && ns_uuid)
+                        inflight_end(ns_uuid);
+                return r;
+        }
+
+        uuid_generate(ids.ns);
+        uuid_unparse_lower(ids.ns, rec.ns_uuid);
+        if (row->mode != NS_MODE_RAW) {
+                uuid_generate(ids.claim);
+                uuid_unparse_lower(ids.claim, rec.claim_uuid);
+        }
+        snprintf(rec.region, sizeof(rec.region), "%s", row->region);
+        snprintf(rec.instance, sizeof(rec.instance), "%s", row->instance);
+        snprintf(rec.boot_id, sizeof(rec.boot_id), "%s", current_boot_id());
+        r = inflight_begin(&rec);
+        if (r < 0) {
+                free(*err);
+                *err = strdup("cannot record the create in the state directory; nothing done");
+                return r;
+        }
+        r = nv_create(c, row, &ids, err);
+        if (r >= 0) {
+                inflight_end(rec.ns_uuid);
+                if (ret_uuid)
+                        *ret_uuid = strdup(rec.ns_uuid);
+                return r;
+        }
+        /* Rolled back: check on a fresh view that nothing is left before dropping the
+         * record; if something is, the record stays and the next apply settles it. */
+        NvCtx *fresh = NULL;
+        if (nv_open(&fresh) >= 0) {
+                if (nv_settle_inflight(fresh, rec.ns_uuid, rec.claim_uuid, rec.mode, true, NULL) ==
+                    NV_INFLIGHT_GONE)
+                        inflight_end(rec.ns_uuid);
+                nv_close(fresh);
+        }
+        return r;
+}
+
+/* The uuid of a namespace we recorded as an unfinished create, NULL for any other. */
+static const char *inflight_uuid(const RegionState *regions, size_t n, const char *ns_dev) {
+        for (size_t i = 0; ns_dev && i < n; i++)
+                for (size_t j = 0; j < regions[i].n_namespaces; j++)
+                        if (streq(regions[i].namespaces[j].dev, ns_dev))
+                                return regions[i].namespaces[j].inflight ? regions[i].namespaces[j].uuid
+                                                                         : NULL;
+        return NULL;
+}
+
+/* Create one planned row on the view *c: re-check the region against sysfs now, then
+ * create with the uuids recorded first. 0 done; -ESTALE when the region changed since the
+ * plan (*ret_changed says how; nothing was done); another error when the create failed
+ * and was rolled back (*err may say why; *c is closed, as libndctl may not have seen what
+ * the rollback undid). */
+int manager_create_row(NvCtx **c, PlanRow *row, const RegionState *regions, size_t n_regions,
+                       char **ret_uuid, const char **ret_changed, char **err) {
+        _cleanup_free_ NsExtent *ext = NULL;
+        size_t n_ext = 0;
+        int r;
+
+        r = view_for_row(c, row, &ext, &n_ext);
+        if (r == -ENOENT || r >= 0) {
+                *ret_changed = r == -ENOENT ? "the region is gone" : changed_since_plan(*c, row, ext, n_ext);
+                if (*ret_changed)
+                        return -ESTALE;
+        }
+        if (r >= 0)
+                r = create_recorded(*c, row, inflight_uuid(regions, n_regions, row->ns_dev), ret_uuid, err);
+        if (r < 0)
+                *c = nv_close(*c);
+        return r;
+}
+
+static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t n_regions,
+                      unsigned *ret_failed) {
+        unsigned failed = 0;
+        NvCtx *c = NULL;
+
+        for (size_t i = 0; i < plan->n_rows; i++) {
+                PlanRow *row = &plan->rows[i];
+                _cleanup_free_ char *err = NULL;
+                uint64_t predicted = row->start, predicted_usable = row->usable;
+                const char *changed = NULL;
+                int r;
+
+                if (row->action == PLAN_DRIFT || row->action == PLAN_CONFLICT ||
+                    (row->action == PLAN_SKIP && !isempty(row->instance)))
+                        log_notice("%s in %s: %s: %s", row->instance, row->region,
+                                   plan_action_to_string(row->action), strempty(row->message));
+                if (row->action != PLAN_CREATE)
+                        continue;
+                /* An apply runs inside one event-loop iteration and may outlast WatchdogSec=
+                 * (many namespaces, slow hardware): tell systemd we are alive. No-op without
+                 * a watchdog. */
+                (void) sd_notify(0, "WATCHDOG=1");
+                /* the first reconcile runs before READY=1: on a big machine it may take longer
+                 * than TimeoutStartSec=; each create asks for another minute */
+                if (!m->ready)
+                        (void) sd_notify(0, "EXTEND_TIMEOUT_USEC=60000000");
+
+                r = manager_create_row(&c, row, regions, n_regions, NULL, &changed, &err);
+                if (r == -ESTALE) {
+                        row->action = PLAN_CONFLICT;
+                        row_set_message(row, "not created: %s", changed);
+                        log_warning("%s: %s", row->instance, row->message);
+                        continue;
+                }
+                if (r < 0) {
+                        row->action = PLAN_FAILED;
+                        row_set_message(row, "%s", err ?: strerror(-r));
+                        log_error("%s: creating %s %s in %s failed: %s", row->instance,
+                                  FORMAT_SIZE(row->size), ns_mode_to_string(row->mode), row->region,
+                                  row->message);
+                        manager_failure_add(m, row);
+                        failed++;
+                        continue;
+                }
+                row_set_message(row, "created %s: %s raw, %s usable at %#" PRIx64 "%s", row->ns_dev,
+                                FORMAT_SIZE(row->size), FORMAT_SIZE(row->usable), row->start,
+                                predicted != row->start || predicted_usable != row->usable
+                                        ? " (differs from the plan)" : "");
+                log_info("%s: %s", row->instance, row->message);
+        }
+        nv_close(c);
+        *ret_failed = failed;
+        return 0;
+}
+
+/* Is the region bound to its driver (enabled)? */
+static bool region_is_enabled(const char *region) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/driver", region);
+        return access(path, F_OK) == 0;
+}
+
+int manager_apply(Manager *m, Plan *ret) {
+        /* the region 'align' attribute may have shown up with a new region */
+        (void) manager_probe_kernel(m);
+        return manager_reconcile(m, ret);
+}
+
+int manager_reconcile(Manager *m, Plan *ret) {
+        RegionState *regions = NULL;
+        size_t n = 0;
+        Plan plan = {};
+        unsigned failed = 0;
+        bool relabelled = false;
+        int r;
+
+        manager_set_state(m, MANAGER_APPLYING);
+        manager_failures_clear(m);
+
+        /* What an interrupted create, destroy or disable of ours left: only recorded work
+         * (records.h), so this is safe at every apply, with an admin's ndctl at work too. */
+        manager_recover_interrupted();
+
+        r = manager_read_state(&regions, &n);
+        if (r < 0)
+                goto finish;
+        r = manager_compute_plan(m, regions, n, &plan);
+        if (r < 0)
+                goto finish;
+
+        for (size_t i = 0; i < plan.n_regions; i++) {
+                _cleanup_free_ char *err = NULL;
+                NvCtx *c = NULL;
+
+                if (!plan.regions[i].init_labels)
+                        continue;
+                r = nv_open(&c);
+                if (r >= 0) {
+                        disabled_begin(plan.regions[i].region);
+                        r = nv_init_labels(c, plan.regions[i].region, &err);
+                        /* a region it could not enable again stays recorded: the next
+                         * apply's recovery enables it (manager_recover_interrupted()) */
+                        if (r >= 0 || region_is_enabled(plan.regions[i].region))
+                                disabled_end(plan.regions[i].region);
+                }
+                nv_close(c);
+                if (r < 0) {
+                        log_error("Initialising labels on '%s' failed: %s", plan.regions[i].region,
+                                  err ?: strerror(-r));
+                        for (size_t j = 0; j < plan.n_rows; j++)
+                                if (streq(plan.rows[j].region, plan.regions[i].region) &&
+                                    plan.rows[j].action == PLAN_CREATE) {
+                                        plan.rows[j].action = PLAN_FAILED;
+                                        row_set_message(&plan.rows[j], "initialising labels on %s failed: %s",
+                                                        plan.regions[i].region, err ?: strerror(-r));
+                                        manager_failure_add(m, &plan.rows[j]);
+                                        failed++;
+                                }
+                        continue;
+                }
+                log_info("Initialised the label area of '%s'.", plan.regions[i].region);
+                relabelled = true;
+        }
+        if (relabelled) {
+                /* plan again on the now labelled regions; keep the failures above */
+                Plan failed_rows = plan;
+                region_states_free(regions, n);
+                regions = NULL;
+                r = manager_read_state(&regions, &n);
+                if (r >= 0)
+                        r = manager_compute_plan(m, regions, n, &plan);
+                if (r < 0) {
+                        plan_done(&failed_rows);
+                        goto finish;
+                }
+                for (size_t j = 0; j < failed_rows.n_rows; j++)
+                        if (failed_rows.rows[j].action == PLAN_FAILED)
+                                for (size_t k = 0; k < plan.n_rows; k++)
+                                        if (streq(plan.rows[k].instance, failed_rows.rows[j].instance)) {
+                                                plan.rows[k].action = PLAN_FAILED;
+                                                row_set_message(&plan.rows[k], "%s", failed_rows.rows[j].message);
+                                        }
+                plan_done(&failed_rows);
+        }
+
+        r = apply_rows(m, &plan, regions, n, &failed);
+
+finish:
+        if (r >= 0) {
+                /* The regions as this apply saw them, not as they are now: one enabled while
+                 * we worked must still trigger the next reconcile. */
+                free(m->region_signature);
+                m->region_signature = region_signature(regions, n);
+        }
+        region_states_free(regions, n);
+        if (r < 0) {
+                log_error_errno(r, "Apply failed: %m");
+                manager_set_state(m, MANAGER_DEGRADED);
+                plan_done(&plan);
+                return r;
+        }
+        (void) manager_refresh(m);
+        manager_set_state(m, failed ? MANAGER_DEGRADED : MANAGER_IDLE);
+        manager_bus_emit_applied(m, &plan);
+        if (ret)
+                *ret = plan;
+        else
+                plan_done(&plan);
+        return 0;
+}
+

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon core (daemon/, linked as pmemnsd-core) without a kernel: config loading from a
+ * tree, planning from the cache, ownership decisions and request validation that must
+ * refuse before anything reaches the nd bus, and the region signature that decides when
+ * udev events trigger a reconcile. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "manager.h"
+#include "records.h"
+#include "region-signature.h"
+#include "tests.h"
+#include "util/macro.h"
+
+#define BASE (UINT64_C(4) << 30)
+
+static char root[] = "/tmp/pmemnsd-test-core.XXXXXX";
+
+static void cleanup(void) {
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        if (system(cmd) != 0)
+                printf("# could not remove %s\n", root);
+}
+
+static void write_file(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        fputs(text, f);
+        CHECK(fclose(f) == 0);
+        CHECK(chmod(path, 0644) == 0);
+}
+
+/* A config tree under a private root, records in a private state directory. */
+static const char *setup(void) {
+        static bool done;
+        char path[256];
+
+        if (done)
+                return root;
+        done = true;
+        CHECK(mkdtemp(root) != NULL);
+        CHECK(chmod(root, 0755) == 0);
+        atexit(cleanup);
+        snprintf(path, sizeof(path), "%s/state", root);
+        CHECK(mkdir(path, 0755) == 0);
+        setenv("STATE_DIRECTORY", path, 1);
+        snprintf(path, sizeof(path), "%s/run", root);
+        CHECK(mkdir(path, 0755) == 0);
+        setenv("RUNTIME_DIRECTORY", path, 1);
+        snprintf(path, sizeof(path), "%s/policy.d", root);
+        CHECK(mkdir(path, 0755) == 0);
+        snprintf(path, sizeof(path), "%s/pmemnsd.conf", root);
+        write_file(path, "[daemon]\napply = manual\n");
+        snprintf(path, sizeof(path), "%s/policy.d/50-db.conf", root);
+        write_file(path, "[region nv]\nmatch.provider = ACPI.NFIT\ngranularity = 2M\n"
+                         "[namespace db]\nregion = nv\nmode = fsdax\nsize = 130M\n");
+        return root;
+}
+
+static KernelInfo kernel_61(void) {
+        KernelInfo k;
+        KernelInputs in = { .release = "6.1.0-41-amd64", .machine = "x86_64", .page_size = 4096,
+                            .block_size_bytes = "8000000", .region_align_seen = true };
+        CHECK_INT(kernel_info_from(&in, &k), 0);
+        return k;
+}
+
+static NsState ns(const char *dev, const char *name, const char *uuid, uint64_t start, uint64_t size) {
+        return (NsState) { .dev = strdup(dev), .name = strdup(name), .uuid = strdup(uuid),
+                           .mode = NS_MODE_FSDAX, .start = start, .size = size, .enabled = true };
+}
+
+static RegionState region(const char *dev, bool labeled) {
+        return (RegionState) { .dev = strdup(dev), .type = strdup("pmem"),
+                               .provider = strdup("ACPI.NFIT"), .start = BASE, .size = UINT64_C(1) << 30,
+                               .align = 16 << 20, .ways = 1, .labeled = labeled,
+                               .labels_v1_2 = true, .enabled = true };
+}
+
+static void add_ns(RegionState *r, NsState n) {
+        r->namespaces = realloc(r->namespaces, sizeof(NsState) * (r->n_namespaces + 1));
+        r->namespaces[r->n_namespaces++] = n;
+}
+
+/* A Manager as the daemon has it after a refresh: config loaded, the cache filled by hand
+ * (region0 with the policy's db and an admin's namespace), the plan computed from it. */
+static Manager *manager_with_cache(void) {
+        Manager *m = NULL;
+        ConfDiags d = {};
+
+        CHECK_INT(manager_new(setup(), &m), 0);
+        m->kernel = kernel_61();
+        CHECK_INT(manager_load_config(m, &d), 0);
+        for (size_t i = 0; i < d.n; i++)
+                printf("#   diag: %s:%u: %s\n", d.items[i].file, d.items[i].line, d.items[i].message);
+        conf_diags_done(&d);
+
+        m->regions = calloc(1, sizeof(RegionState));
+        m->n_regions = 1;
+        m->regions[0] = region("region0", true);
+        add_ns(&m->regions[0], ns("namespace0.0", "db", "0b7e6a56-52e0-4a39-9c87-1a8f1b1c0f01", BASE,
+                                  130 << 20));
+        add_ns(&m->regions[0], ns("namespace0.1", "admin", "6f1c2d3e-0000-4000-8000-00000000a001",
+                                  BASE + (256 << 20), 64 << 20));
+        CHECK_INT(manager_compute_plan(m, m->regions, m->n_regions, &m->plan), 0);
+        return m;
+}
+
+TEST(manager_loads_the_config_tree_and_resolves_the_granularity) {
+        _cleanup_(manager_freep) Manager *m = manager_with_cache();
+
+        CHECK_INT(m->config.n_policies, 1);
+        CHECK_INT(m->config.n_selectors, 1);
+        CHECK(m->config.daemon.apply == APPLY_MANUAL);
+        CHECK_U64(m->granularity, m->kernel.subsection_size); /* the default: the finest the kernel allows */
+}
+
+TEST(plan_is_served_from_the_cache_and_adopts_the_policys_namespace) {
+        _cleanup_(manager_freep) Manager *m = manager_with_cache();
+        _cleanup_(plan_done) Plan p = {};
+        const PlanRow *db;
+
+        CHECK_INT(manager_plan(m, &p), 0);
+        db = plan_find_instance(&p, "db");
+        CHECK(db != NULL);
+        if (db)
+                CHECK_STR(plan_action_to_string(db->action), "adopt");
+        /* the admin's namespace is foreign: shown, owned by nobody */
+        CHECK(manager_namespace_row(m, "namespace0.0") != NULL);
+        CHECK(manager_namespace_row(m, "namespace0.1") == NULL);
+}
+
+TEST(lookups_find_regions_namespaces_and_failures) {
+        _cleanup_(manager_freep) Manager *m = manager_with_cache();
+        const RegionState *r = NULL;
+        PlanRow row = { .instance = (char *) "db", .ns_dev = (char *) "namespace0.0",
+                        .message = (char *) "boom" };
+
+        CHECK(manager_find_region(m, "region0") == &m->regions[0]);
+        CHECK(manager_find_region(m, "region9") == NULL);
+        CHECK(manager_find_namespace(m, "namespace0.1", &r) == &m->regions[0].namespaces[1]);
+        CHECK(r == &m->regions[0]);
+        CHECK(manager_find_namespace(m, "namespace9.0", NULL) == NULL);
+
+        CHECK(manager_find_failure(m, "db", NULL) == NULL);
+        CHECK_INT(manager_failure_add(m, &row), 0);
+        CHECK_STR(manager_find_failure(m, "db", NULL)->message, "boom");
+        CHECK_STR(manager_find_failure(m, NULL, "namespace0.0")->instance, "db");
+        manager_failures_clear(m);
+        CHECK(manager_find_failure(m, "db", NULL) == NULL);
+}
+
+/* Refusals come from the cache before any libndctl context is opened: no nd bus here. */
+TEST(destroy_refuses_a_foreign_namespace_and_names_it) {
+        _cleanup_(manager_freep) Manager *m = manager_with_cache();
+        _cleanup_free_ char *err = NULL;
+
+        CHECK_INT(manager_destroy_namespace(m, "namespace0.1", &err), -EPERM);
+        CHECK(err && strstr(err, "namespace0.1 'admin' is foreign"));
+        err = mfree(err);
+        CHECK_INT(manager_destroy_namespace(m, "namespace7.3", &err), -ENODEV);
+        CHECK_STR(err, "no namespace namespace7.3");
+}
+
+TEST(create_refuses_a_name_the_region_already_has) {
+        _cleanup_(manager_freep) Manager *m = manager_with_cache();
+        _cleanup_free_ char *err = NULL, *dev = NULL;
+        PlanRequest req = { .region = "region0", .name = "admin", .mode = NS_MODE_FSDAX,
+                            .size = 64 << 20, .map = NS_MAP_DEV };
+
+        CHECK_INT(manager_create_namespace(m, &req, &dev, &err), -EINVAL);
+        CHECK_STR(err, "region0 already has a namespace named 'admin' (namespace0.1)");
+        CHECK(dev == NULL);
+}
+
+TEST(create_refuses_what_the_planner_refuses_with_its_reason) {
+        _cleanup_(manager_freep) Manager *m = manager_with_cache();
+        _cleanup_free_ char *err = NULL, *dev = NULL;
+        PlanRequest req = { .region = "region0", .name = "huge", .mode = NS_MODE_FSDAX,
+                            .size = UINT64_C(2) << 30, .map = NS_MAP_DEV };
+
+        CHECK_INT(manager_create_namespace(m, &req, &dev, &err), -EINVAL);
+        CHECK(err != NULL);
+        printf("#   planner says: %s\n", strempty(err));
+        CHECK(dev == NULL);
+}
+
+TEST(region_signature_changes_when_a_region_becomes_ready_not_on_namespace_work) {
+        RegionState r[2] = { region("region0", true), region("region1", false) };
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
+
+        add_ns(&r[1], ns("namespace1.0", "", "", BASE, UINT64_C(1) << 30));
+        r[1].namespaces[0].enabled = false;
+        a = region_signature(r, 2);
+        CHECK_STR(a, "region0+L region1+U ");
+
+        /* our own creates in a labelled region: no new reconcile */
+        add_ns(&r[0], ns("namespace0.0", "db", "", BASE, 130 << 20));
+        b = region_signature(r, 2);
+        CHECK_STR(a, b);
+
+        /* a label-less region's namespace came up: ready now */
+        r[1].namespaces[0].enabled = true;
+        c = region_signature(r, 2);
+        CHECK(!streq(b, c));
+
+        /* a region disabled, then one gone */
+        r[0].enabled = false;
+        d = region_signature(r, 2);
+        CHECK(!streq(c, d));
+        e = region_signature(r, 1);
+        CHECK(!streq(d, e));
+        region_state_done(&r[0]);
+        region_state_done(&r[1]);
+}
