@@ -57,13 +57,6 @@ const BusField namespace_fields[] = {
         {},
 };
 
-size_t strv_length(char *const *l) {
-        size_t n = 0;
-        while (l && l[n])
-                n++;
-        return n;
-}
-
 static void fields_done(const BusField *fields, void *obj) {
         for (const BusField *f = fields; f->name; f++) {
                 void *p = (uint8_t *) obj + f->offset;

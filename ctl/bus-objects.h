@@ -92,8 +92,6 @@ extern const BusField manager_fields[];
 extern const BusField region_fields[];
 extern const BusField namespace_fields[];
 
-size_t strv_length(char *const *l);
-
 /* The system bus, or the peer at $PMEMNSCTL_BUS_ADDRESS. */
 int bus_connect(sd_bus **ret);
 

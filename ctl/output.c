@@ -8,6 +8,7 @@
 #include "plan-table.h"
 #include "pmemnsctl.h"
 #include "util/size.h"
+#include "util/strv.h"
 #include "util/utf8.h"
 
 int die(const char *format, ...) {
