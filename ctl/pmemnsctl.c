@@ -1,426 +1,43 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* pmemnsctl: the command-line client of pmemnsd. It talks to the daemon over D-Bus only. */
+/* pmemnsctl: the command-line client of pmemnsd. It talks to the daemon over D-Bus only:
+ * bus-objects.c reads what the daemon serves into typed objects, output.c prints them. */
 #include <getopt.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include <systemd/sd-bus.h>
 
-#include <json.h>
-
+#include "bus-objects.h"
+#include "output.h"
 #include "pmemns.h"
+#include "pmemnsctl.h"
 #include "util/macro.h"
 #include "util/strv.h"
 #include "util/size.h"
-#include "util/utf8.h"
 
-#define BUS_NAME "org.pmemnsd1"
-#define ROOT_PATH "/org/pmemnsd1"
-#define MANAGER_IFACE "org.pmemnsd1.Manager"
-#define REGION_IFACE "org.pmemnsd1.Region"
-#define NAMESPACE_IFACE "org.pmemnsd1.Namespace"
-#define NAMESPACE_PREFIX "/org/pmemnsd1/namespace/"
-#define APPLY_TIMEOUT_USEC (UINT64_C(15) * 60 * 1000000)
+bool arg_json;
 
-static bool arg_json;
-
-static int die(const char *format, ...) _printf_(1, 2);
-static int die(const char *format, ...) {
-        va_list ap;
-        fputs("pmemnsctl: ", stderr);
-        va_start(ap, format);
-        vfprintf(stderr, format, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        return -1;
-}
-
-/* Text from the daemon for a terminal: a label name, a file name or a message may hold
- * control characters (an escape sequence, a line break) that would act on the terminal or
- * forge output lines. In the human output they are written as \xNN, as is anything that is
- * not valid UTF-8 (the bus lets nothing of the kind through, but a direct connection to
- * another peer might); util/utf8.h has the rule. --json keeps the text as it is: json-c
- * escapes control characters itself. */
-static char *text_dup(const char *s) {
-        return arg_json ? strdup(strempty(s)) : utf8_escape(s, UTF8_ESCAPE_CONTROL);
-}
-
-/* ---- a property bag for what GetAll/GetManagedObjects return ---------------------------- */
-
-typedef struct Prop {
-        char *name;
-        char type;
-        char *s;    /* s, o */
-        uint64_t u; /* t, u */
-        int64_t i;  /* i, b */
-        char **list; /* as, ao */
-        size_t n_list;
-} Prop;
-
-typedef struct Object {
-        char *path;
-        char *iface;
-        Prop *props;
-        size_t n_props;
-} Object;
-
-typedef struct Objects {
-        Object *items;
-        size_t n;
-} Objects;
-
-static void objects_done(Objects *o) {
-        for (size_t i = 0; i < o->n; i++) {
-                for (size_t j = 0; j < o->items[i].n_props; j++) {
-                        Prop *p = &o->items[i].props[j];
-                        free(p->name);
-                        free(p->s);
-                        strv_free(p->list);
-                }
-                free(o->items[i].props);
-                free(o->items[i].path);
-                free(o->items[i].iface);
-        }
-        free(o->items);
-        *o = (Objects) {};
-}
-
-static const Prop *prop(const Object *o, const char *name) {
-        for (size_t i = 0; o && i < o->n_props; i++)
-                if (streq(o->props[i].name, name))
-                        return &o->props[i];
-        return NULL;
-}
-
-static const char *prop_s(const Object *o, const char *name) {
-        const Prop *p = prop(o, name);
-        return p && p->s ? p->s : "";
-}
-
-static uint64_t prop_u(const Object *o, const char *name) {
-        const Prop *p = prop(o, name);
-        return p ? p->u : 0;
-}
-
-static int64_t prop_i(const Object *o, const char *name) {
-        const Prop *p = prop(o, name);
-        return p ? p->i : 0;
-}
-
-/* Read an a{sv} of properties into obj. */
-static int read_props(sd_bus_message *m, Object *obj) {
+static int cmd_status(sd_bus *bus, int argc, char *argv[]) {
+        _cleanup_(manager_info_done) ManagerInfo m = {};
+        _cleanup_(objects_done) Objects o = {};
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *name, *contents;
-                char type;
-                Prop p = {};
-
-                r = sd_bus_message_read(m, "s", &name);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_peek_type(m, &type, &contents);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_enter_container(m, 'v', contents);
-                if (r < 0)
-                        return r;
-                p.name = strdup(name);
-                p.type = contents[0];
-                if (streq(contents, "s") || streq(contents, "o")) {
-                        const char *v;
-                        r = sd_bus_message_read_basic(m, contents[0], &v);
-                        p.s = r >= 0 ? text_dup(v) : NULL;
-                } else if (streq(contents, "t")) {
-                        r = sd_bus_message_read(m, "t", &p.u);
-                } else if (streq(contents, "i")) {
-                        int32_t v;
-                        r = sd_bus_message_read(m, "i", &v);
-                        p.i = v;
-                } else if (streq(contents, "b")) {
-                        int v;
-                        r = sd_bus_message_read(m, "b", &v);
-                        p.i = v;
-                } else if (streq(contents, "as") || streq(contents, "ao")) {
-                        const char *v;
-                        r = sd_bus_message_enter_container(m, 'a', contents + 1);
-                        while (r >= 0 && (r = sd_bus_message_read_basic(m, contents[1], &v)) > 0) {
-                                _cleanup_free_ char *t = text_dup(v);
-                                if (!t || strv_push(&p.list, &p.n_list, t) < 0)
-                                        r = -ENOMEM;
-                        }
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(m);
-                        if (!p.list)
-                                p.list = calloc(1, sizeof(char *));
-                } else
-                        r = sd_bus_message_skip(m, contents);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-                Prop *np = realloc(obj->props, sizeof(Prop) * (obj->n_props + 1));
-                if (!np)
-                        return -ENOMEM;
-                obj->props = np;
-                obj->props[obj->n_props++] = p;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
-
-static int objects_add(Objects *o, const char *path, const char *iface, Object **ret) {
-        Object *n = realloc(o->items, sizeof(Object) * (o->n + 1));
-        if (!n)
-                return -ENOMEM;
-        o->items = n;
-        n[o->n] = (Object) { .path = strdup(path), .iface = strdup(iface) };
-        *ret = &n[o->n++];
-        return 0;
-}
-
-/* ---- bus --------------------------------------------------------------------------------- */
-
-static sd_bus *bus;
-
-static int bus_error(const sd_bus_error *e, int r, const char *what) {
-        /* stderr is a terminal's too, with --json as without */
-        _cleanup_free_ char *msg = utf8_escape(e->message ?: e->name, UTF8_ESCAPE_CONTROL);
-
-        if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
-                                   "org.freedesktop.systemd1.NoSuchUnit"))
-                return die("pmemnsd is not running (%s is not on the system bus)", BUS_NAME);
-        if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
-                return die("permission denied: %s", e->message ? strempty(msg) : what);
-        if (sd_bus_error_is_set(e))
-                return die("%s: %s", what, strempty(msg));
-        return die("%s: %s", what, strerror(-r));
-}
-
-static int connect_bus(void) {
-        const char *address = getenv("PMEMNSCTL_BUS_ADDRESS");
-        int r;
-
-        if (address) {
-                r = sd_bus_new(&bus);
-                if (r >= 0)
-                        r = sd_bus_set_address(bus, address);
-                if (r >= 0)
-                        r = sd_bus_set_bus_client(bus, true);
-                if (r >= 0)
-                        r = sd_bus_start(bus);
-        } else
-                r = sd_bus_open_system(&bus);
-        if (r < 0)
-                return die("cannot connect to the system bus: %s", strerror(-r));
-        return 0;
-}
-
-static int get_managed_objects(Objects *ret) {
-        sd_bus_error e = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
-        Objects o = {};
-        int r;
-
-        r = sd_bus_call_method(bus, BUS_NAME, ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
-                               "GetManagedObjects", &e, &reply, NULL);
-        if (r < 0) {
-                r = bus_error(&e, r, "GetManagedObjects");
-                sd_bus_error_free(&e);
-                return r;
-        }
-        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
-                const char *path;
-                r = sd_bus_message_read(reply, "o", &path);
-                if (r >= 0)
-                        r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
-                while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
-                        const char *iface;
-                        Object *obj;
-                        r = sd_bus_message_read(reply, "s", &iface);
-                        if (r >= 0 && (streq(iface, REGION_IFACE) || streq(iface, NAMESPACE_IFACE))) {
-                                r = objects_add(&o, path, iface, &obj);
-                                if (r >= 0)
-                                        r = read_props(reply, obj);
-                        } else if (r >= 0)
-                                r = sd_bus_message_skip(reply, "a{sv}");
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-        }
-        sd_bus_message_unref(reply);
-        if (r < 0) {
-                objects_done(&o);
-                return die("cannot parse the reply of GetManagedObjects: %s", strerror(-r));
-        }
-        *ret = o;
-        return 0;
-}
-
-static int get_manager(Object *ret) {
-        sd_bus_error e = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
-        int r;
-
-        r = sd_bus_call_method(bus, BUS_NAME, ROOT_PATH, "org.freedesktop.DBus.Properties", "GetAll",
-                               &e, &reply, "s", MANAGER_IFACE);
-        if (r < 0) {
-                r = bus_error(&e, r, "GetAll");
-                sd_bus_error_free(&e);
-                return r;
-        }
-        *ret = (Object) { .path = strdup(ROOT_PATH), .iface = strdup(MANAGER_IFACE) };
-        r = read_props(reply, ret);
-        sd_bus_message_unref(reply);
-        if (r < 0)
-                return die("cannot parse the manager's properties: %s", strerror(-r));
-        return 0;
-}
-
-/* ---- output ------------------------------------------------------------------------------ */
-
-static json_object *object_to_json(const Object *o) {
-        json_object *j = json_object_new_object();
-        for (size_t i = 0; i < o->n_props; i++) {
-                const Prop *p = &o->props[i];
-                json_object *v;
-                switch (p->type) {
-                case 's': case 'o': v = json_object_new_string(strempty(p->s)); break;
-                case 't': v = json_object_new_uint64(p->u); break;
-                case 'i': v = json_object_new_int64(p->i); break;
-                case 'b': v = json_object_new_boolean((json_bool) p->i); break;
-                case 'a':
-                        v = json_object_new_array();
-                        for (size_t k = 0; k < p->n_list; k++)
-                                json_object_array_add(v, json_object_new_string(p->list[k]));
-                        break;
-                default: v = NULL;
-                }
-                json_object_object_add(j, p->name, v);
-        }
-        return j;
-}
-
-static void print_json(json_object *j) {
-        printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(j);
-}
-
-static const char *basename_of(const char *path) {
-        const char *s = strrchr(path, '/');
-        return s ? s + 1 : path;
-}
-
-static void print_regions(const Objects *o) {
-        printf("%-10s %-5s %9s %9s %9s %8s %5s %-7s %-10s %9s %s\n", "REGION", "TYPE", "SIZE",
-               "AVAILABLE", "MAXEXTENT", "ALIGN", "NODE", "LABELED", "POLICY", "LOST", "NAMESPACES");
-        for (size_t i = 0; i < o->n; i++) {
-                const Object *r = &o->items[i];
-                const Prop *ns = prop(r, "Namespaces");
-                if (!streq(r->iface, REGION_IFACE))
-                        continue;
-                printf("%-10s %-5s %9s %9s %9s %8s %5" PRIi64 " %-7s %-10s %9s %zu\n", prop_s(r, "Device"),
-                       prop_s(r, "Type"), FORMAT_SIZE(prop_u(r, "Size")), FORMAT_SIZE(prop_u(r, "AvailableSize")),
-                       FORMAT_SIZE(prop_u(r, "MaxAvailableExtent")), FORMAT_SIZE(prop_u(r, "Align")),
-                       prop_i(r, "NumaNode"), prop_i(r, "Labeled") ? "yes" : "no",
-                       isempty(prop_s(r, "Policy")) ? "-" : prop_s(r, "Policy"),
-                       FORMAT_SIZE(prop_u(r, "LostToAlignment")), ns ? ns->n_list : 0);
-        }
-}
-
-static void print_namespaces(const Objects *o) {
-        printf("%-14s %-8s %-14s %-6s %9s %9s %-14s %-12s %-8s %s\n", "NAMESPACE", "REGION", "NAME", "MODE",
-               "SIZE", "USABLE", "START", "DEVICE", "STATE", "POLICY");
-        for (size_t i = 0; i < o->n; i++) {
-                const Object *n = &o->items[i];
-                const char *dev;
-                char start[24];
-                if (!streq(n->iface, NAMESPACE_IFACE))
-                        continue;
-                dev = !isempty(prop_s(n, "BlockDevice")) ? prop_s(n, "BlockDevice") : prop_s(n, "CharDevice");
-                snprintf(start, sizeof(start), "%#" PRIx64, prop_u(n, "Start"));
-                printf("%-14s %-8s %-14s %-6s %9s %9s %-14s %-12s %-8s %s\n", prop_s(n, "Device"),
-                       basename_of(prop_s(n, "Region")), isempty(prop_s(n, "Name")) ? "-" : prop_s(n, "Name"),
-                       prop_s(n, "Mode"), FORMAT_SIZE(prop_u(n, "Size")), FORMAT_SIZE(prop_u(n, "UsableSize")),
-                       start, isempty(dev) ? "-" : dev, prop_s(n, "State"),
-                       isempty(prop_s(n, "Policy")) ? "-" : prop_s(n, "Policy"));
-                if (!isempty(prop_s(n, "Error")))
-                        printf("    %s\n", prop_s(n, "Error"));
-        }
-}
-
-static int json_list(const Objects *o, const char *iface, json_object *into) {
-        for (size_t i = 0; i < o->n; i++)
-                if (streq(o->items[i].iface, iface))
-                        json_object_array_add(into, object_to_json(&o->items[i]));
-        return 0;
-}
-
-/* ---- commands ----------------------------------------------------------------------------- */
-
-static int cmd_status(int argc, char *argv[]) {
-        Object m = {};
-        Objects o = {};
-        int r;
-
-        r = get_manager(&m);
+        r = get_manager(bus, &m);
         if (r >= 0)
-                r = get_managed_objects(&o);
+                r = get_managed_objects(bus, &o);
         if (r < 0)
-                goto out;
+                return r;
         if (arg_json) {
-                json_object *j = object_to_json(&m), *regions = json_object_new_array();
-                json_list(&o, REGION_IFACE, regions);
-                json_object_object_add(j, "Regions", regions);
+                json_object *j = fields_to_json(manager_fields, &m);
+                json_object_object_add(j, "Regions", regions_to_json(&o));
                 print_json(j);
-        } else {
-                const Prop *files = prop(&m, "PolicyFiles");
-                printf("Version:            %s\n", prop_s(&m, "Version"));
-                printf("State:              %s\n", prop_s(&m, "State"));
-                printf("Kernel:             %s (sub-section hotplug: %s)\n", prop_s(&m, "KernelRelease"),
-                       prop_i(&m, "SubsectionHotplug") ? "yes" : "no");
-                printf("Granularity:        %s\n", FORMAT_SIZE(prop_u(&m, "Granularity")));
-                printf("Subsection/section: %s / %s\n", FORMAT_SIZE(prop_u(&m, "SubsectionSize")),
-                       FORMAT_SIZE(prop_u(&m, "SectionSize")));
-                printf("Memory block:       %s\n", FORMAT_SIZE(prop_u(&m, "MemoryBlockSize")));
-                printf("Policy files:      ");
-                for (size_t i = 0; files && i < files->n_list; i++)
-                        printf(" %s", files->list[i]);
-                printf("%s\n\n", files && files->n_list ? "" : " (none)");
-                print_regions(&o);
-        }
-out:
-        for (size_t j = 0; j < m.n_props; j++) {
-                free(m.props[j].name);
-                free(m.props[j].s);
-                strv_free(m.props[j].list);
-        }
-        free(m.props);
-        free(m.path);
-        free(m.iface);
-        objects_done(&o);
-        return r;
+        } else
+                print_status(&m, &o);
+        return 0;
 }
 
-static int cmd_list(int argc, char *argv[]) {
+static int cmd_list(sd_bus *bus, int argc, char *argv[]) {
+        _cleanup_(objects_done) Objects o = {};
         bool regions = true, namespaces = true;
-        Objects o = {};
         int r;
 
         for (int i = 1; i < argc; i++) {
@@ -431,21 +48,15 @@ static int cmd_list(int argc, char *argv[]) {
                 else
                         return die("list: unknown argument '%s' (expected --regions or --namespaces)", argv[i]);
         }
-        r = get_managed_objects(&o);
+        r = get_managed_objects(bus, &o);
         if (r < 0)
                 return r;
         if (arg_json) {
                 json_object *j = json_object_new_object();
-                if (regions) {
-                        json_object *a = json_object_new_array();
-                        json_list(&o, REGION_IFACE, a);
-                        json_object_object_add(j, "regions", a);
-                }
-                if (namespaces) {
-                        json_object *a = json_object_new_array();
-                        json_list(&o, NAMESPACE_IFACE, a);
-                        json_object_object_add(j, "namespaces", a);
-                }
+                if (regions)
+                        json_object_object_add(j, "regions", regions_to_json(&o));
+                if (namespaces)
+                        json_object_object_add(j, "namespaces", namespaces_to_json(&o));
                 print_json(j);
         } else {
                 if (regions)
@@ -455,98 +66,46 @@ static int cmd_list(int argc, char *argv[]) {
                 if (namespaces)
                         print_namespaces(&o);
         }
-        objects_done(&o);
         return 0;
 }
 
-static int print_rows(sd_bus_message *reply) {
-        json_object *ja = arg_json ? json_object_new_array() : NULL;
-        const char *action, *inst, *region, *mode, *msg;
-        uint64_t size, usable, start;
+/* Plan and Apply: the rows, and a failure when one failed */
+static int call_rows(sd_bus *bus, const char *method) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        RowInfo *rows = NULL;
+        size_t n = 0;
         bool failed = false;
         int r;
 
-        if (!arg_json)
-                printf("%-8s %-14s %-8s %-6s %9s %9s %-14s %s\n", "ACTION", "INSTANCE", "REGION", "MODE",
-                       "SIZE", "USABLE", "START", "MESSAGE");
-        r = sd_bus_message_enter_container(reply, 'a', "(ssssttts)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssssttts)", &action, &inst, &region, &mode,
-                                                   &size, &usable, &start, &msg)) > 0) {
-                failed = failed || streq(action, "failed");
-                if (ja) {
-                        json_object *j = json_object_new_object();
-                        json_object_object_add(j, "action", json_object_new_string(action));
-                        json_object_object_add(j, "instance", json_object_new_string(inst));
-                        json_object_object_add(j, "region", json_object_new_string(region));
-                        json_object_object_add(j, "mode", json_object_new_string(mode));
-                        json_object_object_add(j, "size", json_object_new_uint64(size));
-                        json_object_object_add(j, "usable_size", json_object_new_uint64(usable));
-                        json_object_object_add(j, "start", json_object_new_uint64(start));
-                        json_object_object_add(j, "message", json_object_new_string(msg));
-                        json_object_array_add(ja, j);
-                } else {
-                        _cleanup_free_ char *a = text_dup(action), *i = text_dup(inst), *rg = text_dup(region),
-                                            *md = text_dup(mode), *ms = text_dup(msg);
-                        char st[24] = "-";
-                        if (!a || !i || !rg || !md || !ms) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        if (start)
-                                snprintf(st, sizeof(st), "%#" PRIx64, start);
-                        printf("%-8s %-14s %-8s %-6s %9s %9s %-14s %s\n", a, isempty(i) ? "-" : i, rg, md,
-                               FORMAT_SIZE(size), FORMAT_SIZE(usable), st, ms);
-                }
-        }
-        if (r < 0) {
-                json_object_put(ja);
+        r = bus_call_method(bus, PMEMNSD_MANAGER_IFACE, method, APPLY_TIMEOUT_USEC, method, &reply, NULL);
+        if (r < 0)
+                return r;
+        r = read_plan_rows(reply, &rows, &n);
+        if (r < 0)
                 return die("cannot parse the plan: %s", strerror(-r));
-        }
-        if (ja)
-                print_json(ja);
+        for (size_t i = 0; i < n; i++)
+                failed = failed || streq(rows[i].action, "failed");
+        if (arg_json)
+                print_json(rows_to_json(rows, n));
+        else
+                print_rows(rows, n);
+        rows_free(rows, n);
         return failed ? die("some namespaces failed, see above") : 0;
 }
 
-static int call_rows(const char *method) {
-        sd_bus_error e = SD_BUS_ERROR_NULL;
-        sd_bus_message *msg = NULL, *reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_call(bus, &msg, BUS_NAME, ROOT_PATH, MANAGER_IFACE, method);
-        if (r >= 0)
-                r = sd_bus_call(bus, msg, APPLY_TIMEOUT_USEC, &e, &reply);
-        sd_bus_message_unref(msg);
-        if (r < 0) {
-                r = bus_error(&e, r, method);
-                sd_bus_error_free(&e);
-                return r;
-        }
-        r = print_rows(reply);
-        sd_bus_message_unref(reply);
-        return r;
+static int cmd_plan(sd_bus *bus, int argc, char *argv[]) {
+        return call_rows(bus, "Plan");
 }
 
-static int cmd_plan(int argc, char *argv[]) {
-        return call_rows("Plan");
+static int cmd_apply(sd_bus *bus, int argc, char *argv[]) {
+        return call_rows(bus, "Apply");
 }
 
-static int cmd_apply(int argc, char *argv[]) {
-        return call_rows("Apply");
+static int cmd_reload(sd_bus *bus, int argc, char *argv[]) {
+        return bus_call_method(bus, PMEMNSD_MANAGER_IFACE, "Reload", 0, "reload", NULL, NULL);
 }
 
-static int cmd_reload(int argc, char *argv[]) {
-        sd_bus_error e = SD_BUS_ERROR_NULL;
-        int r;
-
-        r = sd_bus_call_method(bus, BUS_NAME, ROOT_PATH, MANAGER_IFACE, "Reload", &e, NULL, NULL);
-        if (r < 0) {
-                r = bus_error(&e, r, "reload");
-                sd_bus_error_free(&e);
-        }
-        return r;
-}
-
-static int cmd_create(int argc, char *argv[]) {
+static int cmd_create(sd_bus *bus, int argc, char *argv[]) {
         enum { OPT_REGION = 0x100, OPT_MODE, OPT_SIZE, OPT_NAME, OPT_ALIGN, OPT_MAP, OPT_SECTOR };
         static const struct option options[] = {
                 { "region", required_argument, NULL, OPT_REGION },
@@ -560,8 +119,7 @@ static int cmd_create(int argc, char *argv[]) {
         };
         const char *region = NULL, *mode = NULL, *name = NULL, *map = NULL;
         uint64_t size = 0, align = 0, sector = 0;
-        sd_bus_error e = SD_BUS_ERROR_NULL;
-        sd_bus_message *msg = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL, *reply = NULL;
         const char *path;
         int c, r;
 
@@ -599,7 +157,7 @@ static int cmd_create(int argc, char *argv[]) {
         if (!region || !mode || !size)
                 return die("create needs --region, --mode and --size");
 
-        r = sd_bus_message_new_method_call(bus, &msg, BUS_NAME, ROOT_PATH, MANAGER_IFACE, "CreateNamespace");
+        r = bus_new_manager_call(bus, "CreateNamespace", &msg);
         if (r >= 0)
                 r = sd_bus_message_append(msg, "sst", region, mode, size);
         if (r >= 0)
@@ -614,102 +172,58 @@ static int cmd_create(int argc, char *argv[]) {
                 r = sd_bus_message_append(msg, "{sv}", "sector-size", "t", sector);
         if (r >= 0)
                 r = sd_bus_message_close_container(msg);
-        if (r >= 0)
-                r = sd_bus_call(bus, msg, APPLY_TIMEOUT_USEC, &e, &reply);
-        sd_bus_message_unref(msg);
-        if (r < 0) {
-                r = bus_error(&e, r, "create");
-                sd_bus_error_free(&e);
+        if (r < 0)
+                return die("create: %s", strerror(-r));
+        r = bus_call(bus, msg, APPLY_TIMEOUT_USEC, "create", &reply);
+        if (r < 0)
                 return r;
-        }
         r = sd_bus_message_read(reply, "o", &path);
-        if (r >= 0) {
-                if (arg_json) {
-                        json_object *j = json_object_new_object();
-                        json_object_object_add(j, "object", json_object_new_string(path));
-                        print_json(j);
-                } else
-                        printf("%s\n", path);
-        }
-        sd_bus_message_unref(reply);
-        return r < 0 ? die("cannot parse the reply: %s", strerror(-r)) : 0;
+        if (r < 0)
+                return die("cannot parse the reply: %s", strerror(-r));
+        if (arg_json) {
+                json_object *j = json_object_new_object();
+                json_object_object_add(j, "object", json_object_new_string(path));
+                print_json(j);
+        } else
+                printf("%s\n", path);
+        return 0;
 }
 
-static int cmd_destroy(int argc, char *argv[]) {
-        sd_bus_error e = SD_BUS_ERROR_NULL;
-        char path[256];
-        int r;
+static int cmd_destroy(sd_bus *bus, int argc, char *argv[]) {
+        _cleanup_free_ char *path = NULL;
 
         if (argc != 2)
                 return die("destroy needs exactly one NAMESPACE (namespace0.1 or its object path)");
-        if (argv[1][0] == '/')
-                snprintf(path, sizeof(path), "%s", argv[1]);
-        else {
-                snprintf(path, sizeof(path), "%s%s", NAMESPACE_PREFIX, argv[1]);
-                for (char *c = path + strlen(NAMESPACE_PREFIX); *c; c++)
-                        if (*c == '.')
-                                *c = '_';
-        }
-        r = sd_bus_call_method(bus, BUS_NAME, ROOT_PATH, MANAGER_IFACE, "DestroyNamespace", &e, NULL, "o", path);
-        if (r < 0) {
-                r = bus_error(&e, r, "destroy");
-                sd_bus_error_free(&e);
-        }
-        return r;
+        path = argv[1][0] == '/' ? strdup(argv[1]) : namespace_object_path(argv[1]);
+        if (!path)
+                return die("destroy: %s", strerror(errno));
+        return bus_call_method(bus, PMEMNSD_MANAGER_IFACE, "DestroyNamespace", 0, "destroy", NULL, "o", path);
 }
 
-/* A picture of each region's address space: namespaces, free space, in proportion. */
-static int cmd_map(int argc, char *argv[]) {
-        const int width = 64;
-        Objects o = {};
+static int cmd_map(sd_bus *bus, int argc, char *argv[]) {
+        _cleanup_(objects_done) Objects o = {};
         int r;
 
-        r = get_managed_objects(&o);
+        r = get_managed_objects(bus, &o);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < o.n; i++) {
-                const Object *reg = &o.items[i];
-                const Prop *nsl = prop(reg, "Namespaces");
-                uint64_t size = prop_u(reg, "Size"), base = UINT64_MAX;
-                char bar[128];
-
-                if (!streq(reg->iface, REGION_IFACE))
-                        continue;
-                if (argc > 1 && !streq(argv[1], prop_s(reg, "Device")))
-                        continue;
-                memset(bar, '.', (size_t) width);
-                bar[width] = '\0';
-                /* the region's start is not a property: the lowest namespace start, or the
-                 * end of the used space when the region is full from its start */
-                for (size_t k = 0; nsl && k < nsl->n_list; k++)
-                        for (size_t j = 0; j < o.n; j++)
-                                if (streq(o.items[j].path, nsl->list[k]))
-                                        base = MIN(base, prop_u(&o.items[j], "Start"));
-                printf("%s (%s, %s free, %s lost to alignment)\n", prop_s(reg, "Device"), FORMAT_SIZE(size),
-                       FORMAT_SIZE(prop_u(reg, "AvailableSize")), FORMAT_SIZE(prop_u(reg, "LostToAlignment")));
-                for (size_t k = 0; nsl && k < nsl->n_list; k++)
-                        for (size_t j = 0; j < o.n; j++) {
-                                const Object *n = &o.items[j];
-                                uint64_t s, e;
-                                char mark;
-                                if (!streq(n->path, nsl->list[k]) || size == 0)
-                                        continue;
-                                s = (prop_u(n, "Start") - base) * (uint64_t) width / size;
-                                e = (prop_u(n, "Start") - base + prop_u(n, "Size")) * (uint64_t) width / size;
-                                mark = (char) ('A' + (int) (k % 26));
-                                for (uint64_t x = s; x < e && x < (uint64_t) width; x++)
-                                        bar[x] = mark;
-                                if (e == s && s < (uint64_t) width)
-                                        bar[s] = mark;
-                                printf("  %c %-14s %-14s %-6s %9s at +%s\n", mark, prop_s(n, "Device"),
-                                       isempty(prop_s(n, "Name")) ? "-" : prop_s(n, "Name"), prop_s(n, "Mode"),
-                                       FORMAT_SIZE(prop_u(n, "Size")), FORMAT_SIZE(prop_u(n, "Start") - base));
-                        }
-                printf("  [%s]  ('.' free)\n\n", bar);
-        }
-        objects_done(&o);
+        print_map(&o, argc > 1 ? argv[1] : NULL);
         return 0;
 }
+
+static const struct {
+        const char *name;
+        int (*func)(sd_bus *bus, int argc, char *argv[]);
+} commands[] = {
+        { "status", cmd_status },
+        { "list", cmd_list },
+        { "plan", cmd_plan },
+        { "apply", cmd_apply },
+        { "reload", cmd_reload },
+        { "create", cmd_create },
+        { "destroy", cmd_destroy },
+        { "map", cmd_map },
+};
 
 static void help(void) {
         printf("Usage: pmemnsctl [--json] COMMAND [ARGS...]\n\n"
@@ -732,16 +246,29 @@ static void help(void) {
                "Sizes accept K, M, G and T (binary). See pmemnsctl(1).\n");
 }
 
+/* A command with its arguments; --json and --no-pager may also come after the command. */
+static int run_command(size_t k, int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char **args = calloc((size_t) argc + 1, sizeof(char *));
+        int n = 0;
+
+        if (!args)
+                return die("out of memory");
+        for (int j = 0; j < argc; j++) {
+                if (j > 0 && streq(argv[j], "--json"))
+                        arg_json = true;
+                else if (j > 0 && streq(argv[j], "--no-pager"))
+                        ;
+                else
+                        args[n++] = argv[j];
+        }
+        if (bus_connect(&bus) < 0)
+                return -1;
+        return commands[k].func(bus, n, args);
+}
+
 int main(int argc, char *argv[]) {
-        static const struct {
-                const char *name;
-                int (*func)(int argc, char *argv[]);
-        } commands[] = {
-                { "status", cmd_status }, { "list", cmd_list }, { "plan", cmd_plan },
-                { "apply", cmd_apply },   { "reload", cmd_reload }, { "create", cmd_create },
-                { "destroy", cmd_destroy }, { "map", cmd_map },
-        };
-        int i, r;
+        int i;
 
         for (i = 1; i < argc && argv[i][0] == '-'; i++) {
                 if (streq(argv[i], "--json"))
@@ -761,24 +288,7 @@ int main(int argc, char *argv[]) {
                 return die("no command given; see pmemnsctl --help"), 1;
 
         for (size_t k = 0; k < ELEMENTSOF(commands); k++)
-                if (streq(argv[i], commands[k].name)) {
-                        /* options after the command: --json anywhere */
-                        int n = 0;
-                        char **args = calloc((size_t) (argc - i + 1), sizeof(char *));
-                        for (int j = i; j < argc; j++) {
-                                if (j > i && streq(argv[j], "--json"))
-                                        arg_json = true;
-                                else if (j > i && streq(argv[j], "--no-pager"))
-                                        ;
-                                else
-                                        args[n++] = argv[j];
-                        }
-                        if (connect_bus() < 0)
-                                return 1;
-                        r = commands[k].func(n, args);
-                        free(args);
-                        sd_bus_flush_close_unref(bus);
-                        return r < 0 ? 1 : 0;
-                }
+                if (streq(argv[i], commands[k].name))
+                        return run_command(k, argc - i, argv + i) < 0 ? 1 : 0;
         return die("unknown command '%s'; see pmemnsctl --help", argv[i]), 1;
 }

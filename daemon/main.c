@@ -13,6 +13,7 @@
 
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
+#include "plan-table.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/size.h"
@@ -111,17 +112,19 @@ static int load_config_or_print(Manager *m) {
 }
 
 static void print_plan(const Manager *m, const Plan *plan) {
-        printf("%-8s %-16s %-8s %-6s %8s %8s %-18s %s\n", "ACTION", "INSTANCE", "REGION", "MODE", "SIZE",
-               "USABLE", "START", "MESSAGE");
+        plan_table_header(stdout, &plan_table_daemon);
         for (size_t i = 0; i < plan->n_rows; i++) {
                 const PlanRow *r = &plan->rows[i];
-                char start[32] = "-";
-                if (r->start)
-                        snprintf(start, sizeof(start), "%#" PRIx64, r->start);
-                printf("%-8s %-16s %-8s %-6s %8s %8s %-18s %s\n", plan_action_to_string(r->action),
-                       isempty(r->instance) ? "-" : r->instance, r->region,
-                       strempty(ns_mode_to_string(r->mode)), FORMAT_SIZE(r->size), FORMAT_SIZE(r->usable),
-                       start, strempty(r->message));
+                plan_table_row(stdout, &plan_table_daemon, &(PlanTableRow) {
+                        .action = plan_action_to_string(r->action),
+                        .instance = r->instance,
+                        .region = r->region,
+                        .mode = ns_mode_to_string(r->mode),
+                        .size = r->size,
+                        .usable = r->usable,
+                        .start = r->start,
+                        .message = r->message,
+                });
         }
         for (size_t i = 0; i < plan->n_regions; i++) {
                 const RegionPlan *rp = &plan->regions[i];

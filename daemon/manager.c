@@ -55,6 +55,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         sd_event_source_unref(m->refresh_timer);
         sd_device_monitor_unref(m->monitor);
+        manager_bus_sync_done(m);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_done(&m->config);
@@ -202,6 +203,7 @@ int manager_refresh(Manager *m) {
                 return log_error_errno(r, "Failed to plan: %m");
         }
 
+        manager_bus_sync_removed(m, regions, n);
         old = m->regions;
         n_old = m->n_regions;
         old_plan = m->plan;

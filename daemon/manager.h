@@ -50,6 +50,11 @@ typedef struct Manager {
 
         ManagerState state;
         bool ready; /* READY=1 sent: until then each create extends the start timeout */
+
+        /* bus-sync.c: objects whose PropertiesChanged waits for the next loop iteration */
+        sd_event_source *bus_changes_event;
+        char **bus_changed;
+        size_t n_bus_changed;
 } Manager;
 
 const char *manager_state_to_string(ManagerState s);
@@ -106,12 +111,16 @@ struct NvCtx;
 int manager_create_row(struct NvCtx **c, PlanRow *row, const RegionState *regions, size_t n_regions,
                        char **ret_uuid, const char **ret_changed, char **err);
 
-/* manager-bus.c */
+/* The bus face: manager-bus.c (this object, the connection), region-bus.c, namespace-bus.c,
+ * bus-sync.c; daemon/bus.h is what they share. */
 int manager_connect_bus(Manager *m);
-/* After a refresh: emit InterfacesAdded/Removed and PropertiesChanged for what differs
- * from the previous state. */
-void manager_bus_sync(Manager *m, RegionState *old, size_t n_old, const Plan *old_plan);
+/* A refresh, before it puts next in place: InterfacesRemoved for the objects that vanish,
+ * while they still exist (sd-bus reads their interfaces from the vtables). */
+void manager_bus_sync_removed(Manager *m, const RegionState *next, size_t n_next);
+/* And after: InterfacesAdded for the new objects; PropertiesChanged for those that differ
+ * from old, deferred to the next event-loop iteration and sent once per object however
+ * many refreshes come first. */
+void manager_bus_sync(Manager *m, const RegionState *old, size_t n_old, const Plan *old_plan);
+void manager_bus_sync_done(Manager *m);
 void manager_bus_emit_applied(Manager *m, const Plan *rows);
 void manager_bus_emit_manager_changed(Manager *m, const char *property);
-char *namespace_object_path(const char *dev);
-char *region_object_path(const char *dev);

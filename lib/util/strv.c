@@ -28,3 +28,11 @@ void strv_free(char **l) {
                 free(*i);
         free(l);
 }
+
+size_t strv_length(char *const *l) {
+        size_t n = 0;
+
+        while (l && l[n])
+                n++;
+        return n;
+}
