@@ -117,12 +117,12 @@ static void print_plan(const Manager *m, const Plan *plan) {
                 const PlanRow *r = &plan->rows[i];
                 plan_table_row(stdout, &plan_table_daemon, &(PlanTableRow) {
                         .action = plan_action_to_string(r->action),
-                        .instance = r->instance,
-                        .region = r->region,
-                        .mode = ns_mode_to_string(r->mode),
-                        .size = r->size,
-                        .usable = r->usable,
-                        .start = r->start,
+                        .instance = r->spec.name,
+                        .region = r->spec.region,
+                        .mode = ns_mode_to_string(r->spec.mode),
+                        .size = r->spec.size,
+                        .usable = r->spec.usable,
+                        .start = r->spec.start,
                         .message = r->message,
                 });
         }
@@ -210,6 +210,17 @@ static int setup_signals(Manager *m) {
         return 0;
 }
 
+/* A system-ram hand-over killed while auto_online_blocks was changed: put it back. */
+static void recover_auto_online(void) {
+        _cleanup_free_ char *msg = NULL;
+        int r = nv_recover_auto_online(&msg);
+
+        if (r > 0 && msg)
+                log_notice("%s", msg);
+        else if (r < 0 && msg)
+                log_warning("%s", msg);
+}
+
 static int run_daemon(Manager *m) {
         int r;
 
@@ -225,8 +236,7 @@ static int run_daemon(Manager *m) {
         if (prctl(PR_CAPBSET_READ, CAP_SYS_MODULE) > 0)
                 (void) manager_load_modules(m);
         (void) manager_probe_kernel(m);
-        /* a system-ram hand-over killed while auto_online_blocks was changed */
-        (void) nv_recover_auto_online();
+        recover_auto_online();
 
         r = manager_connect_udev(m);
         if (r < 0)

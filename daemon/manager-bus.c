@@ -86,13 +86,13 @@ int bus_append_plan_rows(sd_bus_message *reply, const Plan *plan) {
                 if (r >= 0)
                         r = bus_append_string(reply, plan_action_to_string(row->action));
                 if (r >= 0)
-                        r = bus_append_string(reply, row->instance);
+                        r = bus_append_string(reply, row->spec.name);
                 if (r >= 0)
-                        r = bus_append_string(reply, row->region);
+                        r = bus_append_string(reply, row->spec.region);
                 if (r >= 0)
-                        r = bus_append_string(reply, ns_mode_to_string(row->mode));
+                        r = bus_append_string(reply, ns_mode_to_string(row->spec.mode));
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "ttt", row->size, row->usable, row->start);
+                        r = sd_bus_message_append(reply, "ttt", row->spec.size, row->spec.usable, row->spec.start);
                 if (r >= 0)
                         r = bus_append_string(reply, row->message);
                 if (r >= 0)

@@ -71,23 +71,7 @@ Manager *manager_free(Manager *m) {
 }
 
 int manager_probe_kernel(Manager *m) {
-        NvCtx *c = NULL;
-        bool seen = false;
-        int r;
-
-        r = kernel_probe(&m->kernel);
-        if (r < 0)
-                return r;
-        if (nv_open(&c) >= 0) {
-                seen = nv_region_align_seen(c);
-                nv_close(c);
-        }
-        if (seen && !m->kernel.subsection_hotplug) {
-                /* the region 'align' attribute proves a 5.7-era backport */
-                m->kernel.subsection_hotplug = true;
-                m->kernel.compat_align = SUBSECTION_SIZE;
-        }
-        return 0;
+        return nv_probe_kernel(&m->kernel);
 }
 
 int manager_load_config(Manager *m, ConfDiags *diags) {
@@ -112,27 +96,17 @@ int manager_load_config(Manager *m, ConfDiags *diags) {
 }
 
 const RegionState *manager_find_region(Manager *m, const char *dev) {
-        for (size_t i = 0; i < m->n_regions; i++)
-                if (streq(m->regions[i].dev, dev))
-                        return &m->regions[i];
-        return NULL;
+        return region_state_find(m->regions, m->n_regions, dev);
 }
 
 const NsState *manager_find_namespace(Manager *m, const char *dev, const RegionState **ret_region) {
-        for (size_t i = 0; i < m->n_regions; i++)
-                for (size_t j = 0; j < m->regions[i].n_namespaces; j++)
-                        if (streq(m->regions[i].namespaces[j].dev, dev)) {
-                                if (ret_region)
-                                        *ret_region = &m->regions[i];
-                                return &m->regions[i].namespaces[j];
-                        }
-        return NULL;
+        return ns_state_find(m->regions, m->n_regions, dev, ret_region);
 }
 
 const PlanRow *manager_namespace_row(Manager *m, const char *ns_dev) {
         for (size_t i = 0; i < m->plan.n_rows; i++) {
                 const PlanRow *r = &m->plan.rows[i];
-                if (r->ns_dev && streq(r->ns_dev, ns_dev) && !isempty(r->instance) &&
+                if (r->spec.ns_dev && streq(r->spec.ns_dev, ns_dev) && !isempty(r->spec.name) &&
                     r->action != PLAN_CONFLICT)
                         return r;
         }
@@ -236,8 +210,8 @@ int manager_failure_add(Manager *m, const PlanRow *row) {
                 return -ENOMEM;
         m->failures = n;
         m->failures[m->n_failures++] = (Failure) {
-                .instance = strdup_or_null(row->instance),
-                .ns_dev = strdup_or_null(row->ns_dev),
+                .instance = strdup_or_null(row->spec.name),
+                .ns_dev = strdup_or_null(row->spec.ns_dev),
                 .message = strdup_or_null(row->message),
         };
         return 0;

@@ -11,7 +11,7 @@ static const PlanRow *row_for_ns(const Plan *plan, const char *ns_dev, bool *ret
         *ret_conflict = false;
         for (size_t i = 0; i < plan->n_rows; i++) {
                 const PlanRow *r = &plan->rows[i];
-                if (!r->ns_dev || !streq(r->ns_dev, ns_dev) || isempty(r->instance))
+                if (!r->spec.ns_dev || !streq(r->spec.ns_dev, ns_dev) || isempty(r->spec.name))
                         continue;
                 if (r->action == PLAN_CONFLICT) {
                         *ret_conflict = true;
@@ -37,7 +37,7 @@ NsView ns_view(Manager *m, const RegionState *regions, size_t n, const Plan *pla
                 return v;
         const PlanRow *row = row_for_ns(plan, dev, &conflict);
         if (row) {
-                v.policy = row->instance;
+                v.policy = row->spec.name;
                 /* a managed namespace planned as skip did not come up (driver missing,
                  * disabled): failed, with the kernel side's reason */
                 v.state = row->action == PLAN_DRIFT ? "drift" : row->action == PLAN_SKIP ? "failed" : "active";
@@ -45,7 +45,7 @@ NsView ns_view(Manager *m, const RegionState *regions, size_t n, const Plan *pla
                         v.error = strempty(row->message);
         } else if (conflict) {
                 for (size_t i = 0; i < plan->n_rows; i++)
-                        if (plan->rows[i].ns_dev && streq(plan->rows[i].ns_dev, dev))
+                        if (plan->rows[i].spec.ns_dev && streq(plan->rows[i].spec.ns_dev, dev))
                                 v.error = strempty(plan->rows[i].message);
         }
         const Failure *f = manager_find_failure(m, NULL, dev);

@@ -42,14 +42,14 @@ static const char *changed_since_plan(NvCtx *c, const PlanRow *row, const NsExte
         size_t n = 0;
         const char *why = NULL;
 
-        if (!row->convert_existing) {
+        if (!row->spec.convert_existing) {
                 for (size_t j = 0; j < n_ext && !why; j++) {
                         const NsExtent *ns = &ext[j];
                         if (ns->size == 0)
                                 continue; /* the seed */
-                        if (!isempty(ns->name) && streq(ns->name, row->instance))
+                        if (!isempty(ns->name) && streq(ns->name, row->spec.name))
                                 why = "a namespace of this name appeared since the plan";
-                        else if (ns->start < row->start + row->size && row->start < ns->start + ns->size)
+                        else if (ns->start < row->spec.start + row->spec.size && row->spec.start < ns->start + ns->size)
                                 why = "its planned space was taken since the plan";
                 }
                 return why;
@@ -61,11 +61,11 @@ static const char *changed_since_plan(NvCtx *c, const PlanRow *row, const NsExte
                 return "the nd bus could not be read";
         for (size_t i = 0; i < n; i++) {
                 const RegionState *r = &regions[i];
-                if (!streq(r->dev, row->region))
+                if (!streq(r->dev, row->spec.region))
                         continue;
                 for (size_t j = 0; j < r->n_namespaces && !why; j++) {
                         const NsState *ns = &r->namespaces[j];
-                        if (streq(ns->dev, strempty(row->ns_dev)) &&
+                        if (streq(ns->dev, strempty(row->spec.ns_dev)) &&
                             (ns->mode != NS_MODE_RAW || ns->signature || (!isempty(ns->uuid) && !ns->blank)))
                                 why = "the namespace changed since the plan";
                 }
@@ -87,18 +87,18 @@ static int view_for_row(NvCtx **c, const PlanRow *row, NsExtent **ret_ext, size_
 
         if (!*c && (r = nv_open(c)) < 0)
                 return r;
-        r = nv_region_now(*c, row->region, ret_ext, ret_n, &current);
+        r = nv_region_now(*c, row->spec.region, ret_ext, ret_n, &current);
         if (r < 0 || current)
                 return r;
 
-        log_debug("%s changed outside our view of it; reading the nd bus again.", row->region);
+        log_debug("%s changed outside our view of it; reading the nd bus again.", row->spec.region);
         *ret_ext = mfree(*ret_ext);
         *c = nv_close(*c);
         if ((r = nv_open(c)) < 0)
                 return r;
         /* If even a fresh view differs, sysfs is changing under us right now: act on what
          * we have; the create re-checks every step it depends on. */
-        return nv_region_now(*c, row->region, ret_ext, ret_n, &current);
+        return nv_region_now(*c, row->spec.region, ret_ext, ret_n, &current);
 }
 
 /* ---- interrupted operations ------------------------------------------------------------
@@ -176,17 +176,17 @@ void manager_recover_interrupted(void) {
 /* Create one row with its uuids recorded first: no kernel object exists that recovery
  * could not identify. */
 static int create_recorded(NvCtx *c, PlanRow *row, const char *ns_uuid, char **ret_uuid, char **err) {
-        InflightRecord rec = { .mode = row->mode };
+        InflightRecord rec = { .mode = row->spec.mode };
         NvCreateIds ids = {};
         int r;
 
-        if (row->convert_existing) {
+        if (row->spec.convert_existing) {
                 /* claiming an existing namespace: label-less (recorded as disabled) or a
                  * recorded create finished in place (its record stays until then) */
                 uuid_generate(ids.claim);
-                disabled_begin(row->ns_dev);
-                r = nv_create(c, row, &ids, err);
-                disabled_end(row->ns_dev);
+                disabled_begin(row->spec.ns_dev);
+                r = nv_create(c, &row->spec, &ids, err);
+                disabled_end(row->spec.ns_dev);
                 if (r >= 0 && ns_uuid)
                         inflight_end(ns_uuid);
                 return r;
@@ -194,12 +194,12 @@ static int create_recorded(NvCtx *c, PlanRow *row, const char *ns_uuid, char **r
 
         uuid_generate(ids.ns);
         uuid_unparse_lower(ids.ns, rec.ns_uuid);
-        if (row->mode != NS_MODE_RAW) {
+        if (row->spec.mode != NS_MODE_RAW) {
                 uuid_generate(ids.claim);
                 uuid_unparse_lower(ids.claim, rec.claim_uuid);
         }
-        snprintf(rec.region, sizeof(rec.region), "%s", row->region);
-        snprintf(rec.instance, sizeof(rec.instance), "%s", row->instance);
+        snprintf(rec.region, sizeof(rec.region), "%s", row->spec.region);
+        snprintf(rec.instance, sizeof(rec.instance), "%s", row->spec.name);
         snprintf(rec.boot_id, sizeof(rec.boot_id), "%s", current_boot_id());
         r = inflight_begin(&rec);
         if (r < 0) {
@@ -207,7 +207,7 @@ static int create_recorded(NvCtx *c, PlanRow *row, const char *ns_uuid, char **r
                 *err = strdup("cannot record the create in the state directory; nothing done");
                 return r;
         }
-        r = nv_create(c, row, &ids, err);
+        r = nv_create(c, &row->spec, &ids, err);
         if (r >= 0) {
                 inflight_end(rec.ns_uuid);
                 if (ret_uuid)
@@ -254,7 +254,7 @@ int manager_create_row(NvCtx **c, PlanRow *row, const RegionState *regions, size
                         return -ESTALE;
         }
         if (r >= 0)
-                r = create_recorded(*c, row, inflight_uuid(regions, n_regions, row->ns_dev), ret_uuid, err);
+                r = create_recorded(*c, row, inflight_uuid(regions, n_regions, row->spec.ns_dev), ret_uuid, err);
         if (r < 0)
                 *c = nv_close(*c);
         return r;
@@ -268,13 +268,13 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
         for (size_t i = 0; i < plan->n_rows; i++) {
                 PlanRow *row = &plan->rows[i];
                 _cleanup_free_ char *err = NULL;
-                uint64_t predicted = row->start, predicted_usable = row->usable;
+                uint64_t predicted = row->spec.start, predicted_usable = row->spec.usable;
                 const char *changed = NULL;
                 int r;
 
                 if (row->action == PLAN_DRIFT || row->action == PLAN_CONFLICT ||
-                    (row->action == PLAN_SKIP && !isempty(row->instance)))
-                        log_notice("%s in %s: %s: %s", row->instance, row->region,
+                    (row->action == PLAN_SKIP && !isempty(row->spec.name)))
+                        log_notice("%s in %s: %s: %s", row->spec.name, row->spec.region,
                                    plan_action_to_string(row->action), strempty(row->message));
                 if (row->action != PLAN_CREATE)
                         continue;
@@ -291,24 +291,24 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
                 if (r == -ESTALE) {
                         row->action = PLAN_CONFLICT;
                         row_set_message(row, "not created: %s", changed);
-                        log_warning("%s: %s", row->instance, row->message);
+                        log_warning("%s: %s", row->spec.name, row->message);
                         continue;
                 }
                 if (r < 0) {
                         row->action = PLAN_FAILED;
                         row_set_message(row, "%s", err ?: strerror(-r));
-                        log_error("%s: creating %s %s in %s failed: %s", row->instance,
-                                  FORMAT_SIZE(row->size), ns_mode_to_string(row->mode), row->region,
+                        log_error("%s: creating %s %s in %s failed: %s", row->spec.name,
+                                  FORMAT_SIZE(row->spec.size), ns_mode_to_string(row->spec.mode), row->spec.region,
                                   row->message);
                         manager_failure_add(m, row);
                         failed++;
                         continue;
                 }
-                row_set_message(row, "created %s: %s raw, %s usable at %#" PRIx64 "%s", row->ns_dev,
-                                FORMAT_SIZE(row->size), FORMAT_SIZE(row->usable), row->start,
-                                predicted != row->start || predicted_usable != row->usable
-                                        ? " (differs from the plan)" : "");
-                log_info("%s: %s", row->instance, row->message);
+                row_set_message(row, "created %s: %s raw, %s usable at %#" PRIx64 "%s", row->spec.ns_dev,
+                                FORMAT_SIZE(row->spec.size), FORMAT_SIZE(row->spec.usable), row->spec.start,
+                                predicted != row->spec.start || predicted_usable != row->spec.usable
+                                ? " (differs from the plan)" : "");
+                log_info("%s: %s", row->spec.name, row->message);
         }
         nv_close(c);
         *ret_failed = failed;
@@ -371,7 +371,7 @@ int manager_reconcile(Manager *m, Plan *ret) {
                         log_error("Initialising labels on '%s' failed: %s", plan.regions[i].region,
                                   err ?: strerror(-r));
                         for (size_t j = 0; j < plan.n_rows; j++)
-                                if (streq(plan.rows[j].region, plan.regions[i].region) &&
+                                if (streq(plan.rows[j].spec.region, plan.regions[i].region) &&
                                     plan.rows[j].action == PLAN_CREATE) {
                                         plan.rows[j].action = PLAN_FAILED;
                                         row_set_message(&plan.rows[j], "initialising labels on %s failed: %s",
@@ -399,7 +399,7 @@ int manager_reconcile(Manager *m, Plan *ret) {
                 for (size_t j = 0; j < failed_rows.n_rows; j++)
                         if (failed_rows.rows[j].action == PLAN_FAILED)
                                 for (size_t k = 0; k < plan.n_rows; k++)
-                                        if (streq(plan.rows[k].instance, failed_rows.rows[j].instance)) {
+                                        if (streq(plan.rows[k].spec.name, failed_rows.rows[j].spec.name)) {
                                                 plan.rows[k].action = PLAN_FAILED;
                                                 row_set_message(&plan.rows[k], "%s", failed_rows.rows[j].message);
                                         }

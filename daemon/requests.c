@@ -75,11 +75,11 @@ int manager_create_namespace(Manager *m, const PlanRequest *req, char **ret_ns_d
         /* DestroyNamespace accepts the foreign namespaces CreateNamespace made: remember */
         if (r >= 0 && made_add(uuid) < 0)
                 log_warning("Cannot record that %s was made by CreateNamespace; DestroyNamespace will "
-                            "treat it as foreign.", plan.rows[0].ns_dev);
+                            "treat it as foreign.", plan.rows[0].spec.ns_dev);
         if (r >= 0) {
-                log_info("Created %s '%s' (%s %s) in %s on request.", plan.rows[0].ns_dev, req->name,
-                         FORMAT_SIZE(plan.rows[0].size), ns_mode_to_string(req->mode), req->region);
-                *ret_ns_dev = strdup_or_null(plan.rows[0].ns_dev);
+                log_info("Created %s '%s' (%s %s) in %s on request.", plan.rows[0].spec.ns_dev, req->name,
+                         FORMAT_SIZE(plan.rows[0].spec.size), ns_mode_to_string(req->mode), req->region);
+                *ret_ns_dev = strdup_or_null(plan.rows[0].spec.ns_dev);
         }
         plan_done(&plan);
         (void) manager_refresh(m);
@@ -109,7 +109,7 @@ static int destroy_allowed(Manager *m, const char *ns_dev, char **ret_uuid, char
                 return -EPERM;
         }
         *ret_uuid = strdup(ns->uuid);
-        *ret_instance = row ? strdup(row->instance) : NULL;
+        *ret_instance = row ? strdup(row->spec.name) : NULL;
         if (!*ret_uuid || (row && !*ret_instance))
                 return -ENOMEM;
         return 0;

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/utsname.h>
 
 #include "kernel.h"
-#include "util/fileio.h"
 #include "util/macro.h"
 
 static int parse_version(const char *release, unsigned *major, unsigned *minor) {
@@ -64,6 +62,7 @@ int kernel_info_from(const KernelInputs *in, KernelInfo *ret) {
         k.page_size = in->page_size ?: 4 * KiB;
 
         k.subsection_hotplug = version_at_least(&k, 5, 3) || in->region_align_seen;
+        k.pfn_strict_end = version_at_least(&k, 6, 12);
         k.subsection_size = SUBSECTION_SIZE;
         k.section_size = arch_section_size(&k, &k.arch_known);
 
@@ -132,32 +131,4 @@ int granularity_resolve(const Granularity *g, const KernelInfo *k, uint64_t *ret
         default:
                 return -EINVAL;
         }
-}
-
-int kernel_probe(KernelInfo *ret) {
-        _cleanup_free_ char *block = NULL;
-        struct utsname u;
-        KernelInputs in = {};
-        long ps;
-
-        if (uname(&u) < 0)
-                return -errno;
-        ps = sysconf(_SC_PAGESIZE);
-        in.release = u.release;
-        in.machine = u.machine;
-        in.page_size = ps > 0 ? (uint64_t) ps : 0;
-        if (read_one_line_file("/sys/devices/system/memory/block_size_bytes", &block) >= 0)
-                in.block_size_bytes = block;
-        /* Any region's 'align' attribute proves 2522afb86a8c (5.7+ or a backport). */
-        in.region_align_seen = access("/sys/bus/nd/devices/region0/align", F_OK) == 0;
-        if (startswith(u.machine, "ppc64")) {
-                FILE *f = fopen("/proc/cpuinfo", "re");
-                char line[256];
-                while (f && fgets(line, sizeof(line), f))
-                        if (startswith(line, "MMU") && strstr(line, "Hash"))
-                                in.ppc_hash_mmu = true;
-                if (f)
-                        fclose(f);
-        }
-        return kernel_info_from(&in, ret);
 }

@@ -7,8 +7,9 @@
 #include "pmemns.h"
 
 /* What the running kernel allows for namespace placement. Built from plain inputs by
- * kernel_info_from() so that unit tests can describe any kernel and architecture; the
- * daemon fills the inputs from uname(2) and sysfs (kernel_probe()). */
+ * kernel_info_from(), the one place that decides, so that unit tests can describe any kernel
+ * and architecture; the adapter fills the inputs from uname(2), sysfs and /proc
+ * (nv_probe_kernel()). */
 typedef struct KernelInputs {
         const char *release;        /* uname -r */
         const char *machine;        /* uname -m */
@@ -30,6 +31,9 @@ typedef struct KernelInfo {
         uint64_t section_size;     /* 1 << SECTION_SIZE_BITS of the architecture */
         uint64_t compat_align;     /* memremap_compat_align() */
         uint64_t memory_block_size; /* 0: no memory hotplug, kmem cannot online */
+        /* nd_pfn_init() also refuses an info block whose data offset reaches into the
+         * end truncation (dataoff >= size - end_trunc; 6.12, 6.1 checks only >= size) */
+        bool pfn_strict_end;
         bool arch_known;
 } KernelInfo;
 
@@ -42,7 +46,6 @@ typedef struct KernelInfo {
 #define ND_CLAIM_MIN_SIZE (UINT64_C(16) << 20)
 
 int kernel_info_from(const KernelInputs *in, KernelInfo *ret);
-int kernel_probe(KernelInfo *ret);
 
 /* Resolve a granularity setting into bytes. Errors: -EOPNOTSUPP when the kernel cannot do
  * it (subsection/compat/small sizes without sub-section hotplug). *ret_why is set to a

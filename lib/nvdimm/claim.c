@@ -17,76 +17,82 @@ void claim_reset(const char *seed) {
                 (void) sysfs_write_nd(seed, "mode", "none\n");
 }
 
-int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns, const PlanRow *row,
+/* claim_setup()'s steps, one line each, for a claim device DEV of kind pfn, dax or btt
+ * (PREFIX ndctl_pfn, ndctl_dax, ndctl_btt): the device and the namespace name the failure, as
+ * ndctl's try() in setup_namespace() does. They use claim_setup()'s locals and return from
+ * it on failure. */
+#define claim_seed(prefix, dev)                                                              \
+        do {                                                                                 \
+                dev = ndctl_region_get_##dev##_seed(region);                                 \
+                if (!dev)                                                                    \
+                        return fail(err, ENXIO, "%s has no " #dev " seed",                   \
+                                    ndctl_region_get_devname(region));                       \
+                cl->dev = dev;                                                               \
+                snprintf(cl->seed, sizeof(cl->seed), "%s", prefix##_get_devname(dev));       \
+        } while (0)
+
+#define try_set(prefix, dev, op, ...)                                                        \
+        do {                                                                                 \
+                r = prefix##_set_##op(dev, __VA_ARGS__);                                     \
+                if (r < 0)                                                                   \
+                        return fail(err, r, "configuring %s for %s",                         \
+                                    prefix##_get_devname(dev), ns);                          \
+        } while (0)
+
+#define try_fault(point, what)                                                               \
+        do {                                                                                 \
+                r = fault_point(point);                                                      \
+                if (r < 0)                                                                   \
+                        return fail(err, r, "injected fault after " what " %s", ns);         \
+        } while (0)
+
+/* attach the configured claim device to the namespace and enable it */
+#define claim_attach(prefix, dev, mode)                                                      \
+        do {                                                                                 \
+                try_fault("claim-after-configure", "configuring the claim of");              \
+                r = prefix##_set_namespace(dev, ndns);                                       \
+                if (r < 0)                                                                   \
+                        return fail(err, r, "claiming %s by %s", ns,                         \
+                                    prefix##_get_devname(dev));                              \
+                try_fault("create-after-claim", "claiming");                                 \
+                r = prefix##_enable(dev);                                                    \
+                if (r < 0)                                                                   \
+                        return fail(err, r, "enabling %s (" mode " on %s)",                  \
+                                    prefix##_get_devname(dev), ns);                          \
+                return 0;                                                                    \
+        } while (0)
+
+int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns, const NsSpec *spec,
                 const uuid_t claim_uuid, Claim *cl, char **err) {
-        enum ndctl_pfn_loc loc = row->map == NS_MAP_MEM ? NDCTL_PFN_LOC_RAM : NDCTL_PFN_LOC_PMEM;
-        unsigned long align = row->align ?: 2 * MiB;
+        enum ndctl_pfn_loc loc = spec->map == NS_MAP_MEM ? NDCTL_PFN_LOC_RAM : NDCTL_PFN_LOC_PMEM;
+        unsigned long align = spec->align ?: 2 * MiB;
         const char *ns = ndctl_namespace_get_devname(ndns);
+        struct ndctl_pfn *pfn;
+        struct ndctl_dax *dax;
+        struct ndctl_btt *btt;
         uuid_t uu;
         int r;
 
         uuid_copy(uu, claim_uuid);
-        switch (row->mode) {
-        case NS_MODE_FSDAX: {
-                struct ndctl_pfn *pfn = ndctl_region_get_pfn_seed(region);
-                if (!pfn)
-                        return fail(err, ENXIO, "%s has no pfn seed", ndctl_region_get_devname(region));
-                cl->pfn = pfn;
-                snprintf(cl->seed, sizeof(cl->seed), "%s", ndctl_pfn_get_devname(pfn));
-                if ((r = ndctl_pfn_set_uuid(pfn, uu)) < 0 || (r = ndctl_pfn_set_location(pfn, loc)) < 0 ||
-                    (ndctl_pfn_has_align(pfn) && (r = ndctl_pfn_set_align(pfn, align)) < 0))
-                        return fail(err, r, "configuring %s for %s", ndctl_pfn_get_devname(pfn), ns);
-                if ((r = fault_point("claim-after-configure")) < 0)
-                        return fail(err, r, "injected fault after configuring the claim of %s", ns);
-                if ((r = ndctl_pfn_set_namespace(pfn, ndns)) < 0)
-                        return fail(err, r, "claiming %s by %s", ns, ndctl_pfn_get_devname(pfn));
-                if ((r = fault_point("create-after-claim")) < 0)
-                        return fail(err, r, "injected fault after claiming %s", ns);
-                r = ndctl_pfn_enable(pfn);
-                if (r < 0)
-                        return fail(err, r, "enabling %s (fsdax on %s)", ndctl_pfn_get_devname(pfn), ns);
-                return 0;
-        }
-        case NS_MODE_DEVDAX: {
-                struct ndctl_dax *dax = ndctl_region_get_dax_seed(region);
-                if (!dax)
-                        return fail(err, ENXIO, "%s has no dax seed", ndctl_region_get_devname(region));
-                cl->dax = dax;
-                snprintf(cl->seed, sizeof(cl->seed), "%s", ndctl_dax_get_devname(dax));
-                if ((r = ndctl_dax_set_uuid(dax, uu)) < 0 || (r = ndctl_dax_set_location(dax, loc)) < 0 ||
-                    (r = ndctl_dax_set_align(dax, align)) < 0)
-                        return fail(err, r, "configuring %s for %s", ndctl_dax_get_devname(dax), ns);
-                if ((r = fault_point("claim-after-configure")) < 0)
-                        return fail(err, r, "injected fault after configuring the claim of %s", ns);
-                if ((r = ndctl_dax_set_namespace(dax, ndns)) < 0)
-                        return fail(err, r, "claiming %s by %s", ns, ndctl_dax_get_devname(dax));
-                if ((r = fault_point("create-after-claim")) < 0)
-                        return fail(err, r, "injected fault after claiming %s", ns);
-                r = ndctl_dax_enable(dax);
-                if (r < 0)
-                        return fail(err, r, "enabling %s (devdax on %s)", ndctl_dax_get_devname(dax), ns);
-                return 0;
-        }
-        case NS_MODE_SECTOR: {
-                struct ndctl_btt *btt = ndctl_region_get_btt_seed(region);
-                if (!btt)
-                        return fail(err, ENXIO, "%s has no btt seed", ndctl_region_get_devname(region));
-                cl->btt = btt;
-                snprintf(cl->seed, sizeof(cl->seed), "%s", ndctl_btt_get_devname(btt));
-                if ((r = ndctl_btt_set_uuid(btt, uu)) < 0 ||
-                    (r = ndctl_btt_set_sector_size(btt, (unsigned) (row->sector_size ?: 4096))) < 0)
-                        return fail(err, r, "configuring %s for %s", ndctl_btt_get_devname(btt), ns);
-                if ((r = fault_point("claim-after-configure")) < 0)
-                        return fail(err, r, "injected fault after configuring the claim of %s", ns);
-                if ((r = ndctl_btt_set_namespace(btt, ndns)) < 0)
-                        return fail(err, r, "claiming %s by %s", ns, ndctl_btt_get_devname(btt));
-                if ((r = fault_point("create-after-claim")) < 0)
-                        return fail(err, r, "injected fault after claiming %s", ns);
-                r = ndctl_btt_enable(btt);
-                if (r < 0)
-                        return fail(err, r, "enabling %s (sector on %s)", ndctl_btt_get_devname(btt), ns);
-                return 0;
-        }
+        switch (spec->mode) {
+        case NS_MODE_FSDAX:
+                claim_seed(ndctl_pfn, pfn);
+                try_set(ndctl_pfn, pfn, uuid, uu);
+                try_set(ndctl_pfn, pfn, location, loc);
+                if (ndctl_pfn_has_align(pfn))
+                        try_set(ndctl_pfn, pfn, align, align);
+                claim_attach(ndctl_pfn, pfn, "fsdax");
+        case NS_MODE_DEVDAX:
+                claim_seed(ndctl_dax, dax);
+                try_set(ndctl_dax, dax, uuid, uu);
+                try_set(ndctl_dax, dax, location, loc);
+                try_set(ndctl_dax, dax, align, align);
+                claim_attach(ndctl_dax, dax, "devdax");
+        case NS_MODE_SECTOR:
+                claim_seed(ndctl_btt, btt);
+                try_set(ndctl_btt, btt, uuid, uu);
+                try_set(ndctl_btt, btt, sector_size, (unsigned) (spec->sector_size ?: 4096));
+                claim_attach(ndctl_btt, btt, "sector");
         default:
                 r = ndctl_namespace_enable(ndns);
                 if (r < 0)
@@ -95,17 +101,17 @@ int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns, const
         }
 }
 
-void read_back(struct ndctl_namespace *ndns, const Claim *cl, PlanRow *row) {
-        row->start = ndctl_namespace_get_resource(ndns);
-        row->size = ndctl_namespace_get_size(ndns);
+void read_back(struct ndctl_namespace *ndns, const Claim *cl, NsSpec *spec) {
+        spec->start = ndctl_namespace_get_resource(ndns);
+        spec->size = ndctl_namespace_get_size(ndns);
         if (cl->pfn)
-                row->usable = ndctl_pfn_get_size(cl->pfn);
+                spec->usable = ndctl_pfn_get_size(cl->pfn);
         else if (cl->dax)
-                row->usable = ndctl_dax_get_size(cl->dax);
+                spec->usable = ndctl_dax_get_size(cl->dax);
         else if (cl->btt)
-                row->usable = ndctl_btt_get_size(cl->btt);
+                spec->usable = ndctl_btt_get_size(cl->btt);
         else
-                row->usable = row->size;
+                spec->usable = spec->size;
 }
 
 int zero_info_block(struct ndctl_namespace *ndns, char **err) {

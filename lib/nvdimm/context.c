@@ -139,6 +139,26 @@ int fail(char **ret_error, int r, const char *format, ...) {
         return -abs(r);
 }
 
+void fail_note(char **ret_error, const char *format, ...) {
+        _cleanup_free_ char *m = NULL;
+        char *full = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        if (vasprintf(&m, format, ap) < 0)
+                m = NULL;
+        va_end(ap);
+        if (!m)
+                return;
+        log_debug("%s", m);
+        if (!ret_error)
+                return;
+        if (asprintf(&full, "%s%s%s", strempty(*ret_error), *ret_error ? "; " : "", m) < 0)
+                return;
+        free(*ret_error);
+        *ret_error = full;
+}
+
 int sysfs_write_nd(const char *dev, const char *attr, const char *value) {
         char path[PATH_MAX];
 

@@ -38,7 +38,7 @@ static bool still_ours(struct ndctl_namespace *ndns, const uuid_t uu) {
                uuid_parse(buf, now) == 0 && uuid_compare(now, uu) == 0;
 }
 
-static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, const NvCreateIds *ids,
+static int create_labelled(NvCtx *c, struct ndctl_region *region, NsSpec *spec, const NvCreateIds *ids,
                            char **err) {
         unsigned long old_align = ndctl_region_get_align(region);
         bool align_changed = false, sized = false;
@@ -47,11 +47,11 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
         uuid_t uu;
         int r;
 
-        if (old_align != ULONG_MAX && row->region_align && old_align != row->region_align) {
-                r = ndctl_region_set_align(region, row->region_align);
+        if (old_align != ULONG_MAX && spec->region_align && old_align != spec->region_align) {
+                r = ndctl_region_set_align(region, spec->region_align);
                 if (r < 0)
                         return fail(err, r, "setting %s align to %s", ndctl_region_get_devname(region),
-                                    FORMAT_SIZE(row->region_align));
+                                    FORMAT_SIZE(spec->region_align));
                 align_changed = true;
                 if ((r = fault_point("create-after-align")) < 0) {
                         fail(err, r, "injected fault after setting the region align");
@@ -85,9 +85,9 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
                 fail(err, r, "injected fault after setting the uuid");
                 goto undo;
         }
-        r = ndctl_namespace_set_alt_name(ndns, row->instance);
+        r = ndctl_namespace_set_alt_name(ndns, spec->name);
         if (r < 0) {
-                fail(err, r, "naming %s '%s'", ndctl_namespace_get_devname(ndns), row->instance);
+                fail(err, r, "naming %s '%s'", ndctl_namespace_get_devname(ndns), spec->name);
                 goto undo;
         }
         if (!still_ours(ndns, uu)) {
@@ -95,9 +95,9 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
                          ndctl_namespace_get_devname(ndns));
                 goto undo;
         }
-        r = ndctl_namespace_set_size(ndns, row->size);
+        r = ndctl_namespace_set_size(ndns, spec->size);
         if (r < 0) {
-                fail(err, r, "sizing %s to %s", ndctl_namespace_get_devname(ndns), FORMAT_SIZE(row->size));
+                fail(err, r, "sizing %s to %s", ndctl_namespace_get_devname(ndns), FORMAT_SIZE(spec->size));
                 goto undo;
         }
         if (!still_ours(ndns, uu)) {
@@ -109,9 +109,9 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
                 fail(err, r, "injected fault after sizing");
                 goto undo;
         }
-        ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(row->mode));
+        ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(spec->mode));
 
-        r = claim_setup(region, ndns, row, ids->claim, &cl, err);
+        r = claim_setup(region, ndns, spec, ids->claim, &cl, err);
         if (r < 0)
                 goto undo;
         if ((r = fault_point("create-after-enable")) < 0) {
@@ -119,23 +119,23 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, PlanRow *row, 
                 goto undo;
         }
 
-        if (row->mode == NS_MODE_DEVDAX && row->system_ram != SYSTEM_RAM_NO) {
-                r = to_system_ram(&cl, row->system_ram, err);
+        if (spec->mode == NS_MODE_DEVDAX && spec->system_ram != SYSTEM_RAM_NO) {
+                r = to_system_ram(&cl, spec->system_ram, err);
                 if (r < 0 && cl.ram_stuck)
                         return r;
                 if (r < 0)
                         goto undo;
         }
 
-        free(row->ns_dev);
-        row->ns_dev = strdup(ndctl_namespace_get_devname(ndns));
-        read_back(ndns, &cl, row);
+        free(spec->ns_dev);
+        spec->ns_dev = strdup(ndctl_namespace_get_devname(ndns));
+        read_back(ndns, &cl, spec);
         return 0;
 
 undo:
         if (ndns && sized && !still_ours(ndns, uu))
-                log_warning("%s: configured by someone else meanwhile; not rolled back",
-                            ndctl_namespace_get_devname(ndns));
+                fail_note(err, "%s: configured by someone else meanwhile; not rolled back",
+                          ndctl_namespace_get_devname(ndns));
         else if (ndns) {
                 ndctl_namespace_disable_invalidate(ndns);
                 claim_reset(cl.seed);
@@ -151,33 +151,33 @@ undo:
         return r;
 }
 
-static int claim_existing(NvCtx *c, struct ndctl_region *region, PlanRow *row, const NvCreateIds *ids,
+static int claim_existing(NvCtx *c, struct ndctl_region *region, NsSpec *spec, const NvCreateIds *ids,
                           char **err) {
-        struct ndctl_namespace *ndns = find_namespace(c, strempty(row->ns_dev), NULL);
+        struct ndctl_namespace *ndns = find_namespace(c, strempty(spec->ns_dev), NULL);
         Claim cl = {};
         int r;
 
         if (!ndns)
-                return fail(err, ENODEV, "%s is gone", strempty(row->ns_dev));
+                return fail(err, ENODEV, "%s is gone", strempty(spec->ns_dev));
         if (ndctl_namespace_get_pfn(ndns) || ndctl_namespace_get_dax(ndns) ||
             ndctl_namespace_get_btt(ndns))
-                return fail(err, EBUSY, "%s gained a personality since the plan", row->ns_dev);
+                return fail(err, EBUSY, "%s gained a personality since the plan", spec->ns_dev);
 
         r = ndctl_namespace_disable_safe(ndns);
         if (r < 0)
-                return fail(err, r, "%s is in use", row->ns_dev);
+                return fail(err, r, "%s is in use", spec->ns_dev);
         r = fault_point("convert-after-disable");
         if (r < 0)
-                fail(err, r, "injected fault after disabling %s", row->ns_dev);
+                fail(err, r, "injected fault after disabling %s", spec->ns_dev);
         else {
-                ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(row->mode));
-                r = claim_setup(region, ndns, row, ids->claim, &cl, err);
+                ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(spec->mode));
+                r = claim_setup(region, ndns, spec, ids->claim, &cl, err);
         }
         if (r >= 0 && (r = fault_point("convert-after-enable")) < 0)
-                fail(err, r, "injected fault after enabling %s as %s", row->ns_dev,
-                     ns_mode_to_string(row->mode));
-        if (r >= 0 && row->mode == NS_MODE_DEVDAX && row->system_ram != SYSTEM_RAM_NO)
-                r = to_system_ram(&cl, row->system_ram, err);
+                fail(err, r, "injected fault after enabling %s as %s", spec->ns_dev,
+                     ns_mode_to_string(spec->mode));
+        if (r >= 0 && spec->mode == NS_MODE_DEVDAX && spec->system_ram != SYSTEM_RAM_NO)
+                r = to_system_ram(&cl, spec->system_ram, err);
         if (r < 0 && cl.ram_stuck)
                 return r;
         if (r < 0) {
@@ -188,23 +188,23 @@ static int claim_existing(NvCtx *c, struct ndctl_region *region, PlanRow *row, c
                 claim_reset(cl.seed);
                 ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
                 if (cl.seed[0] && zero_info_block(ndns, NULL) < 0)
-                        log_error("rollback: cannot clear the info block of %s; it keeps its new "
-                                  "personality", row->ns_dev);
+                        fail_note(err, "rollback: cannot clear the info block of %s; it keeps its "
+                                  "new personality", spec->ns_dev);
                 ndctl_namespace_enable(ndns);
                 return r;
         }
-        read_back(ndns, &cl, row);
+        read_back(ndns, &cl, spec);
         return 0;
 }
 
-int nv_create(NvCtx *c, PlanRow *row, const NvCreateIds *ids, char **ret_error) {
-        struct ndctl_region *region = find_region(c, row->region);
+int nv_create(NvCtx *c, NsSpec *spec, const NvCreateIds *ids, char **ret_error) {
+        struct ndctl_region *region = find_region(c, spec->region);
 
         if (!region)
-                return fail(ret_error, ENODEV, "region %s is gone", row->region);
-        if (row->convert_existing)
-                return claim_existing(c, region, row, ids, ret_error);
+                return fail(ret_error, ENODEV, "region %s is gone", spec->region);
+        if (spec->convert_existing)
+                return claim_existing(c, region, spec, ids, ret_error);
         if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
-                return fail(ret_error, EINVAL, "%s is label-less", row->region);
-        return create_labelled(c, region, row, ids, ret_error);
+                return fail(ret_error, EINVAL, "%s is label-less", spec->region);
+        return create_labelled(c, region, spec, ids, ret_error);
 }

@@ -34,7 +34,7 @@ static bool char_device_is_open(const char *devname) {
         }
         r = devbusy_find(makedev(maj, min), S_IFCHR, 0, &u);
         if (r > 0 || r == -EACCES)
-                log_info("/dev/%s (%u:%u): %s.", devname, maj, min, devuser_describe(&u, why, sizeof(why)));
+                log_debug("/dev/%s (%u:%u): %s.", devname, maj, min, devuser_describe(&u, why, sizeof(why)));
         return r != 0;
 }
 
@@ -114,7 +114,7 @@ int nv_destroy(NvCtx *c, const char *ns_dev, const char *expect_uuid, char **ret
         /* as ndctl destroy-namespace does: a namespace made later at the same place must
          * not find this one's info block (and a blank one can be told from one with data) */
         if (seed[0] && zero_info_block(ndns, NULL) < 0)
-                log_warning("%s: the info block could not be cleared; deleting anyway", ns_dev);
+                log_debug("%s: the info block could not be cleared; deleting anyway", ns_dev);
         ndctl_namespace_set_alt_name(ndns, "");
         r = ndctl_namespace_delete(ndns);
         if (r < 0)

@@ -31,7 +31,7 @@ int fault_point(const char *name) {
         ++hits;
         if (nth != 0 && hits != nth)
                 return 0;
-        log_notice("fault injection: %s at '%s' (hit %u)", action, name, hits);
+        log_debug("fault injection: %s at '%s' (hit %u)", action, name, hits);
         if (streq(action, "fail"))
                 return -EIO;
         if (streq(action, "stop")) {

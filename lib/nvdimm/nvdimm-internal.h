@@ -48,6 +48,8 @@ struct ndctl_namespace *find_namespace(NvCtx *c, const char *name,
 int nd_attr_read(const char *dev, const char *attr, char *buf, size_t len);
 struct daxctl_dev *dax_first_dev(struct ndctl_dax *dax);
 int fail(char **ret_error, int r, const char *format, ...) _printf_(3, 4);
+/* Add "; NOTE" to the error a failing call returns: what its rollback could not undo. */
+void fail_note(char **ret_error, const char *format, ...) _printf_(2, 3);
 int sysfs_write_nd(const char *dev, const char *attr, const char *value);
 
 /* read.c */
@@ -58,9 +60,9 @@ bool region_dimms_can_label(struct ndctl_region *region);
 
 /* claim.c */
 void claim_reset(const char *seed);
-int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns, const PlanRow *row,
+int claim_setup(struct ndctl_region *region, struct ndctl_namespace *ndns, const NsSpec *spec,
                 const uuid_t claim_uuid, Claim *cl, char **err);
-void read_back(struct ndctl_namespace *ndns, const Claim *cl, PlanRow *row);
+void read_back(struct ndctl_namespace *ndns, const Claim *cl, NsSpec *spec);
 int zero_info_block(struct ndctl_namespace *ndns, char **err);
 
 /* system-ram.c */

@@ -2,13 +2,13 @@
 #pragma once
 
 /* The thin adapter over libndctl/libdaxctl/libblkid: reads the kernel's regions and
- * namespaces into planner input, and carries out plan rows. Every call that changes the
+ * namespaces (state.h) and carries out one NsSpec at a time. Every call that changes the
  * kernel undoes what it made when a later step fails. */
 
 #include <uuid.h>
 
 #include "kernel.h"
-#include "plan/planner.h"
+#include "state.h"
 
 typedef struct NvCtx NvCtx;
 
@@ -34,8 +34,10 @@ typedef struct NsExtent {
  * size and name of each namespace. -ENOENT if the region is gone. */
 int nv_region_now(NvCtx *c, const char *region, NsExtent **ret, size_t *ret_n, bool *ret_current);
 
-/* Does some region show the 'align' attribute (5.7's 2522afb86a8c)? */
-bool nv_region_align_seen(NvCtx *c);
+/* What the running kernel allows: fills KernelInputs from uname(2), sysfs (memory block
+ * size, any region's 'align' attribute) and /proc/cpuinfo, and lets kernel_info_from()
+ * decide. Needs no libndctl context. */
+int nv_probe_kernel(KernelInfo *ret);
 
 /* The uuids a create writes, chosen (and recorded, see daemon/records.h) by the caller
  * before the first write to the kernel. claim is unused for raw namespaces. */
@@ -44,10 +46,10 @@ typedef struct NvCreateIds {
         uuid_t claim;
 } NvCreateIds;
 
-/* Carry out a PLAN_CREATE row (labelled create or label-less conversion). On success the
- * row's start, size and usable are updated from the kernel and its ns_dev names the new
- * namespace. On failure everything this call made is undone and *ret_error explains. */
-int nv_create(NvCtx *c, PlanRow *row, const NvCreateIds *ids, char **ret_error);
+/* Create one namespace (labelled create or label-less conversion of spec->ns_dev). On
+ * success the spec's start, size and usable are updated from the kernel and its ns_dev names
+ * the new namespace. On failure everything this call made is undone and *ret_error explains. */
+int nv_create(NvCtx *c, NsSpec *spec, const NvCreateIds *ids, char **ret_error);
 
 /* What is left on the bus of one recorded create. */
 typedef enum NvInflight {
@@ -73,8 +75,9 @@ int nv_recover_device(NvCtx *c, const char *dev);
 
 /* Put back /sys/devices/system/memory/auto_online_blocks if a system-ram hand-over that
  * changed it for the time kmem binds was interrupted (a record in the runtime directory);
- * call at start. 1 if it did, 0 if there was nothing to do, -errno. */
-int nv_recover_auto_online(void);
+ * call at start. 1 if it did, 0 if there was nothing to do, -errno. *ret_message (if given)
+ * says what was put back (1) or why not (-errno), for the caller to log; NULL for 0. */
+int nv_recover_auto_online(char **ret_message);
 
 /* Initialise the label area of a label-less region's DIMMs (ndctl init-labels). */
 int nv_init_labels(NvCtx *c, const char *region, char **ret_error);

@@ -121,17 +121,6 @@ int nv_region_now(NvCtx *c, const char *name, NsExtent **ret, size_t *ret_n, boo
         return 0;
 }
 
-bool nv_region_align_seen(NvCtx *c) {
-        struct ndctl_bus *bus;
-        struct ndctl_region *region;
-
-        ndctl_bus_foreach(c->ndctl, bus)
-                ndctl_region_foreach(bus, region)
-                        if (ndctl_region_get_align(region) != ULONG_MAX)
-                                return true;
-        return false;
-}
-
 /* What lives on a raw block device, by libblkid: a filesystem, RAID member, partition
  * table or any other signature it knows. */
 int probe_signature(const char *blockdev, char **ret) {

@@ -112,12 +112,15 @@ static void auto_online_record_path(char *buf, size_t len) {
 }
 
 /* Put back an auto_online_blocks value a killed hand-over left changed, if nobody changed it
- * since. Returns 1 if it did, 0 if there was nothing to do, -errno. */
-int nv_recover_auto_online(void) {
+ * since. */
+int nv_recover_auto_online(char **ret_message) {
         char path[PATH_MAX], cur[32], orig[32] = "", set[32] = "";
+        _cleanup_free_ char *msg = NULL;
         FILE *f;
         int r = 0;
 
+        if (ret_message)
+                *ret_message = NULL;
         auto_online_record_path(path, sizeof(path));
         f = fopen(path, "re");
         if (!f)
@@ -128,15 +131,20 @@ int nv_recover_auto_online(void) {
         if (r == 0 && auto_online_get(cur, sizeof(cur)) >= 0 && streq(cur, set)) {
                 r = auto_online_set(orig);
                 if (r == 0) {
-                        log_notice("auto_online_blocks put back to '%s' (an interrupted system-ram "
-                                   "hand-over had set '%s').", orig, set);
+                        if (asprintf(&msg, "auto_online_blocks put back to '%s' (an interrupted "
+                                     "system-ram hand-over had set '%s').", orig, set) < 0)
+                                msg = NULL;
                         r = 1;
                 }
         }
         if (r < 0)
-                log_warning("auto_online_blocks: record %s: %s", path, strerror(-r));
+                (void) fail(&msg, r, "auto_online_blocks: record %s", path);
         if (r >= 0 || r == -EINVAL)
                 (void) unlink(path);
+        if (msg)
+                log_debug("%s", msg);
+        if (ret_message)
+                *ret_message = TAKE_PTR(msg);
         return r;
 }
 
@@ -170,7 +178,7 @@ static void auto_online_restore(const char *orig, const char *set) {
         if (auto_online_get(cur, sizeof(cur)) >= 0 && streq(cur, set))
                 r = auto_online_set(orig);
         if (r < 0) {
-                log_error("Putting auto_online_blocks back to '%s' failed (%s); the next start tries "
+                log_debug("Putting auto_online_blocks back to '%s' failed (%s); the next start tries "
                           "again.", orig, strerror(-r));
                 return;
         }
@@ -200,7 +208,7 @@ static int ram_online(const RamBlocks *b, SystemRam how, char **err) {
                                 continue;
                         if (r > 0) {
                                 (void) auto_online_get(policy, sizeof(policy));
-                                log_info("%s: memory%lu came online in %s (auto_online_blocks: %s); "
+                                log_debug("%s: memory%lu came online in %s (auto_online_blocks: %s); "
                                          "moving it to %s", b->dev, i, zone, policy, zone_asked(how));
                                 r = memblock_set(i, "offline");
                                 if (r < 0)
@@ -297,7 +305,7 @@ int to_system_ram(Claim *cl, SystemRam how, char **err) {
         if (r < 0)
                 return fail(err, r, "disabling %s", daxctl_dev_get_devname(dev));
 
-        (void) nv_recover_auto_online();
+        (void) nv_recover_auto_online(NULL);
         if (auto_online_get(policy, sizeof(policy)) >= 0 && !streq(policy, "offline") &&
             !streq(policy, target)) {
                 r = auto_online_record(policy, target);
@@ -314,7 +322,7 @@ int to_system_ram(Claim *cl, SystemRam how, char **err) {
                                     zone_asked(how), target);
                 }
                 changed = true;
-                log_info("%s: auto_online_blocks '%s' while kmem binds (the system's is '%s').",
+                log_debug("%s: auto_online_blocks '%s' while kmem binds (the system's is '%s').",
                          daxctl_dev_get_devname(dev), target, policy);
         }
         r = daxctl_dev_enable_ram(dev);
@@ -337,7 +345,7 @@ int to_system_ram(Claim *cl, SystemRam how, char **err) {
                 cl->ram_stuck = true;
                 fail(err, EBUSY, "%s; rolling back, %s: %s stays System RAM and its namespace "
                      "as it is", strempty(first), why, b.dev);
-                log_error("%s: %s; it stays System RAM", b.dev, why);
+                log_debug("%s: %s; it stays System RAM", b.dev, why);
         }
         return r;
 }

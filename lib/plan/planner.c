@@ -19,37 +19,10 @@ const char *plan_action_to_string(PlanAction a) {
         return a >= 0 && a < _PLAN_ACTION_MAX ? plan_action_table[a] : NULL;
 }
 
-void ns_state_done(NsState *n) {
-        free(n->dev);
-        free(n->name);
-        free(n->uuid);
-        free(n->signature);
-        free(n->blockdev);
-        free(n->chardev);
-        free(n->inactive);
-}
-
-void region_state_done(RegionState *r) {
-        free(r->dev);
-        free(r->type);
-        free(r->provider);
-        for (size_t i = 0; i < r->n_namespaces; i++)
-                ns_state_done(&r->namespaces[i]);
-        free(r->namespaces);
-}
-
-void region_states_free(RegionState *r, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                region_state_done(&r[i]);
-        free(r);
-}
-
 void plan_done(Plan *p) {
         for (size_t i = 0; i < p->n_rows; i++) {
-                free(p->rows[i].instance);
-                free(p->rows[i].region);
+                ns_spec_done(&p->rows[i].spec);
                 free(p->rows[i].message);
-                free(p->rows[i].ns_dev);
         }
         for (size_t i = 0; i < p->n_regions; i++)
                 free(p->regions[i].region);
@@ -60,7 +33,7 @@ void plan_done(Plan *p) {
 
 const PlanRow *plan_find_instance(const Plan *p, const char *instance) {
         for (size_t i = 0; i < p->n_rows; i++)
-                if (streq(p->rows[i].instance, instance))
+                if (streq(p->rows[i].spec.name, instance))
                         return &p->rows[i];
         return NULL;
 }
@@ -138,13 +111,13 @@ static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const R
                 return NULL;
         *row = (PlanRow) {
                 .action = action,
-                .instance = strdup(strempty(instance)),
-                .region = strdup(r->dev),
-                .mode = mode,
+                .spec.name = strdup(strempty(instance)),
+                .spec.region = strdup(r->dev),
+                .spec.mode = mode,
+                .spec.map = NS_MAP_DEV,
                 .policy = policy,
-                .map = NS_MAP_DEV,
         };
-        if (!row->instance || !row->region)
+        if (!row->spec.name || !row->spec.region)
                 c->error = -ENOMEM;
         return row;
 }
@@ -156,11 +129,11 @@ static PlanRow *row_add_existing(Ctx *c, PlanAction action, const char *instance
 
         if (!row)
                 return NULL;
-        row->size = ns->size;
-        row->usable = ns->usable;
-        row->start = ns->start;
-        row->ns_dev = strdup(ns->dev);
-        if (!row->ns_dev)
+        row->spec.size = ns->size;
+        row->spec.usable = ns->usable;
+        row->spec.start = ns->start;
+        row->spec.ns_dev = strdup(ns->dev);
+        if (!row->spec.ns_dev)
                 c->error = -ENOMEM;
         return row;
 }
@@ -208,10 +181,10 @@ static void row_skip(Ctx *c, PlanRow *row, const char *format, ...) {
 static void row_from_policy(PlanRow *row, const NamespacePolicy *p) {
         if (!row)
                 return;
-        row->map = p->map;
-        row->align = p->align;
-        row->sector_size = p->sector_size;
-        row->system_ram = p->system_ram;
+        row->spec.map = p->map;
+        row->spec.align = p->align;
+        row->spec.sector_size = p->sector_size;
+        row->spec.system_ram = p->system_ram;
 }
 
 /* ---- layouts --------------------------------------------------------------------------- */
@@ -233,7 +206,7 @@ static int layout_at(const Ctx *c, const RegionState *r, NsMode mode, NsMap map,
                 /* drivers/nvdimm/btt_devs.c:nd_btt_version(): BTT2 (v1.2 labels) starts at
                  * 0, BTT1.1 (v1.1 labels, label-less namespaces) at 4K. */
                 .btt_initial_offset = r->labels_v1_2 ? 0 : 4 * KiB,
-                .strict_end = k->version_major > 6 || (k->version_major == 6 && k->version_minor >= 12),
+                .strict_end = k->pfn_strict_end,
         };
 
         return layout_compute(&p, l, why);
@@ -248,13 +221,13 @@ static int layout_of_policy(const Ctx *c, const RegionState *r, const NamespaceP
 /* ... as a row would create it */
 static int layout_of_row(const Ctx *c, const RegionState *r, const PlanRow *row, uint64_t start,
                          uint64_t size, Layout *l, const char **why) {
-        return layout_at(c, r, row->mode, row->map, row->align, row->sector_size, start, size, l, why);
+        return layout_at(c, r, row->spec.mode, row->spec.map, row->spec.align, row->spec.sector_size, start, size, l, why);
 }
 
 /* The row claims its existing raw namespace in place as the policy asks, with layout l. */
 static void row_convert(const Ctx *c, PlanRow *row, const NamespacePolicy *p, const Layout *l) {
-        row->convert_existing = true;
-        row->usable = l->usable;
+        row->spec.convert_existing = true;
+        row->spec.usable = l->usable;
         if (p->system_ram != SYSTEM_RAM_NO && p->mode == NS_MODE_DEVDAX)
                 row->kmem_lost = kmem_trimmed(l->data_start, l->data_end, c->in->kernel->memory_block_size);
 }
@@ -479,9 +452,9 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const Ns
         if (!row)
                 return;
         row_from_policy(row, p);
-        row->map = ns->map;
-        row->align = ns->align;
-        row->usable = usable;
+        row->spec.map = ns->map;
+        row->spec.align = ns->align;
+        row->spec.usable = usable;
         if (min && ns->size > min && !drift[0])
                 row->lost = ns->size - min;
         if (drift[0])
@@ -602,7 +575,7 @@ static void plan_create(Ctx *c, RegionCtx *rc, const PolicyInstance *it, uint64_
         if (!row)
                 return;
         row_from_policy(row, p);
-        row->region_align = rc->align;
+        row->spec.region_align = rc->align;
 
         if (!policy_raw_size(rc, p, rest_size, &size, &requested)) {
                 /* config.c refuses such sizes; a Config from elsewhere must not wrap either */
@@ -621,14 +594,14 @@ static void plan_create(Ctx *c, RegionCtx *rc, const PolicyInstance *it, uint64_
                 return;
         }
         if (mode_is_claimed(p->mode) && size < ND_CLAIM_MIN_SIZE) {
-                row->size = size;
+                row->spec.size = size;
                 row_skip(c, row, "%s is below the 16M the kernel accepts for %s "
                          "(drivers/nvdimm/claim.c)", FORMAT_SIZE(size), ns_mode_to_string(p->mode));
                 return;
         }
 
         k = place_policy(c, rc, row, p, &size, &off, &l, &why);
-        row->size = size;
+        row->spec.size = size;
         if (k == -ENOSPC) {
                 largest = space_largest(&rc->space, rc->alloc_align);
                 row_skip(c, row, "does not fit: needs %s contiguous in %s, the largest free "
@@ -637,24 +610,24 @@ static void plan_create(Ctx *c, RegionCtx *rc, const PolicyInstance *it, uint64_
                 return;
         }
         if (k < 0) {
-                row->start = r->start + off;
+                row->spec.start = r->start + off;
                 row_skip(c, row, "the kernel would refuse %s at %#" PRIx64 ": %s",
                          FORMAT_SIZE(size), r->start + off, strempty(why));
                 return;
         }
         if (p->size_kind == SIZE_USABLE && l.usable < p->size) {
                 /* never a create below the usable size asked for */
-                row->usable = l.usable;
+                row->spec.usable = l.usable;
                 row_skip(c, row, "does not fit: the largest size tried in %s, %s raw, offers "
                          "%s usable, less than the %s asked for", r->dev, FORMAT_SIZE(size),
                          FORMAT_SIZE(l.usable), FORMAT_SIZE(p->size));
                 return;
         }
 
-        row->start = r->start + off;
-        row->usable = l.usable;
+        row->spec.start = r->start + off;
+        row->spec.usable = l.usable;
         if (p->size_kind == SIZE_USABLE)
-                requested = minimal_raw_for_usable(c, rc, row, row->start,
+                requested = minimal_raw_for_usable(c, rc, row, row->spec.start,
                                                    size > rc->align ? size - rc->align : 0, size,
                                                    p->size);
         row->lost = size > requested ? size - requested : 0;
@@ -682,7 +655,7 @@ static void plan_create(Ctx *c, RegionCtx *rc, const PolicyInstance *it, uint64_
                     "%s%s %s at %#" PRIx64 ": %s raw, %s usable, %s metadata, %s lost to "
                     "alignment%s%s%s",
                     rc->init_labels ? "after initialising labels, " : "",
-                    "create", ns_mode_to_string(p->mode), row->start, FORMAT_SIZE(size),
+                    "create", ns_mode_to_string(p->mode), row->spec.start, FORMAT_SIZE(size),
                     FORMAT_SIZE(l.usable), FORMAT_SIZE(size - l.usable),
                     FORMAT_SIZE(row->lost),
                     row->kmem_lost || (p->system_ram != SYSTEM_RAM_NO) ? ", " : "",
@@ -703,7 +676,7 @@ static void plan_foreign(Ctx *c, RegionCtx *rc, const NsState *ns) {
 /* Instances are per region: a selector that matches two regions gets them in both. */
 static bool region_has_row(const Plan *p, const char *region, const char *instance) {
         for (size_t i = 0; i < p->n_rows; i++)
-                if (streq(p->rows[i].region, region) && streq(p->rows[i].instance, instance))
+                if (streq(p->rows[i].spec.region, region) && streq(p->rows[i].spec.name, instance))
                         return true;
         return false;
 }
@@ -755,13 +728,13 @@ static void plan_labelless_own(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, 
         if (ns->mode != NS_MODE_RAW || p->mode == NS_MODE_RAW) {
                 if (ns->mode == p->mode) {
                         row->action = PLAN_ADOPT;
-                        if (!row->usable)
-                                row->usable = ns->size;
+                        if (!row->spec.usable)
+                                row->spec.usable = ns->size;
                         row_message(c, row, "label-less %s is already %s; adopted", ns->dev,
                                     ns_mode_to_string(ns->mode));
                 } else {
                         row->action = PLAN_CONFLICT;
-                        row->mode = ns->mode;
+                        row->spec.mode = ns->mode;
                         row_message(c, row,
                                     "label-less %s is already %s, policy wants %s; not "
                                     "converted", ns->dev, ns_mode_to_string(ns->mode),
@@ -771,7 +744,7 @@ static void plan_labelless_own(Ctx *c, RegionCtx *rc, const NamespacePolicy *p, 
         }
         if (ns->signature) {
                 row->action = PLAN_CONFLICT;
-                row->mode = ns->mode;
+                row->spec.mode = ns->mode;
                 row_message(c, row,
                             "label-less %s carries a '%s' signature; not converted to %s",
                             ns->dev, ns->signature, ns_mode_to_string(p->mode));
@@ -869,7 +842,7 @@ static uint64_t region_lost_to_alignment(Ctx *c, const RegionCtx *rc) {
 
         for (size_t i = 0; i < c->plan->n_rows; i++) {
                 const PlanRow *row = &c->plan->rows[i];
-                if (streq(row->region, rc->r->dev) &&
+                if (streq(row->spec.region, rc->r->dev) &&
                     (row->action == PLAN_CREATE || row->action == PLAN_ADOPT))
                         lost += row->lost;
         }
@@ -919,20 +892,13 @@ static void plan_region(Ctx *c, const RegionState *r) {
 
 /* ---- an imperative request ------------------------------------------------------------- */
 
-static const RegionState *region_find(const PlanInput *in, const char *dev) {
-        for (size_t i = 0; i < in->n_regions; i++)
-                if (streq(in->regions[i].dev, dev))
-                        return &in->regions[i];
-        return NULL;
-}
-
 static void plan_request(Ctx *c) {
         const PlanRequest *q = c->in->request;
         _cleanup_(region_ctx_done) RegionCtx rc = {};
         const RegionState *r;
         const char *why = NULL;
 
-        r = region_find(c->in, q->region);
+        r = region_state_find(c->in->regions, c->in->n_regions, q->region);
         if (!r) {
                 c->error = -ENODEV;
                 return;
@@ -943,9 +909,9 @@ static void plan_request(Ctx *c) {
         PlanRow *row = row_add(c, PLAN_CREATE, q->name, r, q->mode, -1);
         if (!row)
                 return;
-        row->map = q->map;
-        row->align = q->align;
-        row->sector_size = q->sector_size ?: 4096;
+        row->spec.map = q->map;
+        row->spec.align = q->align;
+        row->spec.sector_size = q->sector_size ?: 4096;
 
         if (!r->labeled) {
                 row_skip(c, row, "%s is label-less and cannot be sub-divided", r->dev);
@@ -955,7 +921,7 @@ static void plan_request(Ctx *c) {
                 row_skip(c, row, "granularity not usable: %s", rc.no_granularity);
                 return;
         }
-        row->region_align = rc.align;
+        row->spec.region_align = rc.align;
 
         uint64_t size = round_up_u64(q->size, rc.align), off;
         Layout l;
@@ -970,12 +936,12 @@ static void plan_request(Ctx *c) {
         } else if (k < 0) {
                 row_skip(c, row, "the kernel would refuse it: %s", strempty(why));
         } else {
-                row->size = size;
-                row->start = r->start + off;
-                row->usable = l.usable;
+                row->spec.size = size;
+                row->spec.start = r->start + off;
+                row->spec.usable = l.usable;
                 row->lost = size - q->size;
                 row_message(c, row, "create %s at %#" PRIx64 ": %s raw, %s usable",
-                            ns_mode_to_string(q->mode), row->start, FORMAT_SIZE(size),
+                            ns_mode_to_string(q->mode), row->spec.start, FORMAT_SIZE(size),
                             FORMAT_SIZE(l.usable));
         }
 }

@@ -298,11 +298,12 @@ static const RegionState *region_of(const RegionState *r, size_t n, const char *
 static void fail(const char *what, const PlanRow *a, const PlanRow *b) {
         fprintf(stderr, "invariant broken: %s\n", what);
         fprintf(stderr, "  %s %s %s start=%#" PRIx64 " size=%" PRIu64 " usable=%" PRIu64 ": %s\n",
-                plan_action_to_string(a->action), a->instance, a->region, a->start, a->size,
-                a->usable, a->message ? a->message : "");
+                plan_action_to_string(a->action), a->spec.name, a->spec.region, a->spec.start, a->spec.size,
+                a->spec.usable, a->message ? a->message : "");
         if (b)
                 fprintf(stderr, "  %s %s %s start=%#" PRIx64 " size=%" PRIu64 ": %s\n",
-                        plan_action_to_string(b->action), b->instance, b->region, b->start, b->size,
+                        plan_action_to_string(b->action), b->spec.name, b->spec.region, b->spec.start,
+                        b->spec.size,
                         b->message ? b->message : "");
         abort();
 }
@@ -311,7 +312,7 @@ static void check_plan(const Plan *p, const Config *c, const RegionState *region
                        const PlanRequest *q) {
         for (size_t i = 0; i < p->n_rows; i++) {
                 const PlanRow *a = &p->rows[i];
-                const RegionState *r = region_of(regions, n, a->region);
+                const RegionState *r = region_of(regions, n, a->spec.region);
                 const RegionPlan *rp = NULL;
                 const NamespacePolicy *pol = a->policy >= 0 ? &c->policies[a->policy] : NULL;
 
@@ -320,39 +321,39 @@ static void check_plan(const Plan *p, const Config *c, const RegionState *region
                 if (a->policy >= (ssize_t) c->n_policies)
                         fail("a row for an unknown policy", a, NULL);
                 for (size_t j = 0; j < p->n_regions; j++)
-                        if (streq(p->regions[j].region, a->region))
+                        if (streq(p->regions[j].region, a->spec.region))
                                 rp = &p->regions[j];
                 if (a->action != PLAN_CREATE && a->action != PLAN_ADOPT)
                         continue;
 
                 if (a->action == PLAN_CREATE) {
-                        if (a->size == 0)
+                        if (a->spec.size == 0)
                                 fail("a create of size 0", a, NULL);
-                        if (q && a->size < q->size)
+                        if (q && a->spec.size < q->size)
                                 fail("a create below the requested size", a, NULL);
-                        if (a->start < r->start || a->size > r->size ||
-                            a->start - r->start > r->size - a->size)
+                        if (a->spec.start < r->start || a->spec.size > r->size ||
+                            a->spec.start - r->start > r->size - a->spec.size)
                                 fail("a create outside its region", a, NULL);
-                        if (a->usable > a->size)
+                        if (a->spec.usable > a->spec.size)
                                 fail("a create whose usable size exceeds its raw size", a, NULL);
-                        if (pol && pol->size_kind == SIZE_USABLE && a->usable < pol->size)
+                        if (pol && pol->size_kind == SIZE_USABLE && a->spec.usable < pol->size)
                                 fail("a create below the policy's usable-size", a, NULL);
-                        if (pol && pol->size_kind == SIZE_BYTES && !a->convert_existing &&
-                            a->size < pol->size)
+                        if (pol && pol->size_kind == SIZE_BYTES && !a->spec.convert_existing &&
+                            a->spec.size < pol->size)
                                 fail("a create below the policy's size", a, NULL);
-                        if (a->convert_existing) {
+                        if (a->spec.convert_existing) {
                                 bool found = false;
                                 for (size_t j = 0; j < r->n_namespaces; j++)
-                                        if (a->ns_dev && streq(r->namespaces[j].dev, a->ns_dev) &&
-                                            r->namespaces[j].start == a->start &&
-                                            r->namespaces[j].size == a->size)
+                                        if (a->spec.ns_dev && streq(r->namespaces[j].dev, a->spec.ns_dev) &&
+                                            r->namespaces[j].start == a->spec.start &&
+                                            r->namespaces[j].size == a->spec.size)
                                                 found = true;
                                 if (!found)
                                         fail("a conversion that is not exactly an existing namespace", a,
                                              NULL);
                         } else if (!(rp && rp->init_labels)) {
                                 for (size_t j = 0; j < r->n_namespaces; j++)
-                                        if (overlaps(a->start, a->size, r->namespaces[j].start,
+                                        if (overlaps(a->spec.start, a->spec.size, r->namespaces[j].start,
                                                      r->namespaces[j].size))
                                                 fail("a create over an existing namespace", a, NULL);
                         }
@@ -360,7 +361,8 @@ static void check_plan(const Plan *p, const Config *c, const RegionState *region
                 for (size_t j = 0; j < i; j++) {
                         const PlanRow *b = &p->rows[j];
                         if ((b->action == PLAN_CREATE || b->action == PLAN_ADOPT) &&
-                            streq(b->region, a->region) && overlaps(a->start, a->size, b->start, b->size))
+                            streq(b->spec.region, a->spec.region) &&
+                            overlaps(a->spec.start, a->spec.size, b->spec.start, b->spec.size))
                                 fail("two rows of one region overlap", a, b);
                 }
         }

@@ -138,7 +138,7 @@ TEST(plan_is_served_from_the_cache_and_adopts_the_policys_namespace) {
 TEST(lookups_find_regions_namespaces_and_failures) {
         _cleanup_(manager_freep) Manager *m = manager_with_cache();
         const RegionState *r = NULL;
-        PlanRow row = { .instance = (char *) "db", .ns_dev = (char *) "namespace0.0",
+        PlanRow row = { .spec.name = (char *) "db", .spec.ns_dev = (char *) "namespace0.0",
                         .message = (char *) "boom" };
 
         CHECK(manager_find_region(m, "region0") == &m->regions[0]);

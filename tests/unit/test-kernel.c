@@ -24,6 +24,30 @@ TEST(subsection_by_version) {
         CHECK(probe("10.0", "x86_64", 0, NULL, false, false).subsection_hotplug);
 }
 
+/* The daemon once patched the probe by hand when a region showed 'align' on an old release;
+ * kernel_info_from() alone decides now, with the same outcome. */
+TEST(region_align_attribute_proves_subsection) {
+        KernelInfo k;
+
+        k = probe("4.18.0-553.el8.x86_64", "x86_64", 0, NULL, true, false);
+        CHECK(k.subsection_hotplug);
+        CHECK_U64(k.compat_align, SUBSECTION_SIZE);
+        k = probe("4.18.0-553.el8.x86_64", "x86_64", 0, NULL, false, false);
+        CHECK(!k.subsection_hotplug);
+        CHECK_U64(k.compat_align, k.section_size);
+        /* powerpc's hash MMU keeps its 16M memremap_compat_align() either way */
+        k = probe("4.18.0-553.el8.ppc64le", "ppc64le", 65536, NULL, true, true);
+        CHECK(k.subsection_hotplug);
+        CHECK_U64(k.compat_align, MEMREMAP_COMPAT_ALIGN_MAX);
+}
+
+TEST(pfn_strict_end_by_version) {
+        CHECK(!probe("6.1.0-41-amd64", "x86_64", 0, NULL, true, false).pfn_strict_end);
+        CHECK(!probe("6.11.9", "x86_64", 0, NULL, true, false).pfn_strict_end);
+        CHECK(probe("6.12.0", "x86_64", 0, NULL, true, false).pfn_strict_end);
+        CHECK(probe("7.0", "x86_64", 0, NULL, true, false).pfn_strict_end);
+}
+
 TEST(sizes_per_arch) {
         KernelInfo k;
 

@@ -50,9 +50,9 @@ static int plan_for(const char *policy_text, const RegionState *regions, size_t 
         for (size_t i = 0; i < plan->n_rows; i++)
                 printf("#   %-8s %-8s %-8s %-7s size=%" PRIu64 "M usable=%" PRIu64 "K start=%#" PRIx64
                        " lost=%" PRIu64 "K  %s\n",
-                       plan_action_to_string(plan->rows[i].action), plan->rows[i].instance,
-                       plan->rows[i].region, ns_mode_to_string(plan->rows[i].mode),
-                       plan->rows[i].size >> 20, plan->rows[i].usable >> 10, plan->rows[i].start,
+                       plan_action_to_string(plan->rows[i].action), plan->rows[i].spec.name,
+                       plan->rows[i].spec.region, ns_mode_to_string(plan->rows[i].spec.mode),
+                       plan->rows[i].spec.size >> 20, plan->rows[i].spec.usable >> 10, plan->rows[i].spec.start,
                        plan->rows[i].lost >> 10, plan->rows[i].message);
         config_done(&c);
         return r;
@@ -94,39 +94,39 @@ TEST(subsection_placement) {
         x = row(&p, "db");
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
-                CHECK_U64(x->size, 130 * MiB);
-                CHECK_U64(x->start, BASE);
-                CHECK_U64(x->usable, 126 * MiB);
+                CHECK_U64(x->spec.size, 130 * MiB);
+                CHECK_U64(x->spec.start, BASE);
+                CHECK_U64(x->spec.usable, 126 * MiB);
                 CHECK_U64(x->lost, 0);
         }
         x = row(&p, "small");
         if (x) {
-                CHECK_U64(x->size, 20 * MiB);
-                CHECK_U64(x->usable, 18 * MiB);
+                CHECK_U64(x->spec.size, 20 * MiB);
+                CHECK_U64(x->spec.usable, 18 * MiB);
                 /* 2 MiB past a 16 MiB boundary: placement below the compat alignment */
-                CHECK_U64(x->start, BASE + 130 * MiB);
-                CHECK(x->start % (16 * MiB) != 0);
+                CHECK_U64(x->spec.start, BASE + 130 * MiB);
+                CHECK(x->spec.start % (16 * MiB) != 0);
         }
         x = row(&p, "dax.0");
         if (x) {
-                CHECK_U64(x->size, 34 * MiB);
-                CHECK_U64(x->start, BASE + 150 * MiB);
-                CHECK_U64(x->usable, 32 * MiB);
+                CHECK_U64(x->spec.size, 34 * MiB);
+                CHECK_U64(x->spec.start, BASE + 150 * MiB);
+                CHECK_U64(x->spec.usable, 32 * MiB);
         }
         x = row(&p, "dax.2");
         if (x)
-                CHECK_U64(x->start, BASE + 218 * MiB);
+                CHECK_U64(x->spec.start, BASE + 218 * MiB);
         x = row(&p, "blk");
         if (x) {
-                CHECK_U64(x->start, BASE + 252 * MiB);
+                CHECK_U64(x->spec.start, BASE + 252 * MiB);
                 /* BTT2: 64M - 28K of info blocks and log, 4 bytes of map per block, 256
                  * free blocks (drivers/nvdimm/btt.c:alloc_arena()) */
-                CHECK_U64(x->usable, ((64 * MiB - 28 * KiB) / 4100 - 256) * 4096);
+                CHECK_U64(x->spec.usable, ((64 * MiB - 28 * KiB) / 4100 - 256) * 4096);
         }
         x = row(&p, "raw");
         if (x) {
-                CHECK_U64(x->start, BASE + 316 * MiB);
-                CHECK_U64(x->usable, 20 * MiB);
+                CHECK_U64(x->spec.start, BASE + 316 * MiB);
+                CHECK_U64(x->spec.usable, 20 * MiB);
         }
         CHECK_U64(p.regions[0].lost_to_alignment, 0);
         plan_done(&p);
@@ -142,32 +142,32 @@ TEST(compat_and_section_placement) {
         CHECK_INT(plan_for(mix_policy("compat", buf, sizeof(buf)), &r, 1, &p), 0);
         x = row(&p, "db");
         if (x) {
-                CHECK_U64(x->size, 144 * MiB);
+                CHECK_U64(x->spec.size, 144 * MiB);
                 CHECK_U64(x->lost, 14 * MiB);
         }
         x = row(&p, "small");
         if (x) {
-                CHECK_U64(x->size, 32 * MiB); /* 20M needed, rounded to 16M steps */
-                CHECK_U64(x->start, BASE + 144 * MiB);
+                CHECK_U64(x->spec.size, 32 * MiB); /* 20M needed, rounded to 16M steps */
+                CHECK_U64(x->spec.start, BASE + 144 * MiB);
                 CHECK_U64(x->lost, 12 * MiB);
         }
         for (size_t i = 0; i < p.n_rows; i++)
-                CHECK_U64(p.rows[i].start % (16 * MiB), 0);
+                CHECK_U64(p.rows[i].spec.start % (16 * MiB), 0);
         plan_done(&p);
 
         CHECK_INT(plan_for(mix_policy("section", buf, sizeof(buf)), &r, 1, &p), 0);
         x = row(&p, "db");
         if (x)
-                CHECK_U64(x->size, 256 * MiB);
+                CHECK_U64(x->spec.size, 256 * MiB);
         /* 256 + 128 + 3 x 128 + 128 + 128: every 128M step of the 1 GiB is used */
         x = row(&p, "raw");
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
-                CHECK_U64(x->start, BASE + 896 * MiB);
+                CHECK_U64(x->spec.start, BASE + 896 * MiB);
         }
         for (size_t i = 0; i < p.n_rows; i++)
                 if (p.rows[i].action == PLAN_CREATE)
-                        CHECK_U64(p.rows[i].start % (128 * MiB), 0);
+                        CHECK_U64(p.rows[i].spec.start % (128 * MiB), 0);
         plan_done(&p);
         region_state_done(&r);
 }
@@ -188,7 +188,7 @@ TEST(adopt_drift_foreign) {
         x = row(&p, "db");
         if (x) {
                 CHECK_INT(x->action, PLAN_ADOPT);
-                CHECK_STR(x->ns_dev, "namespace0.0");
+                CHECK_STR(x->spec.ns_dev, "namespace0.0");
         }
         x = row(&p, "dax.0"); /* raw and named like an instance: maybe an admin's data */
         if (x) {
@@ -204,7 +204,7 @@ TEST(adopt_drift_foreign) {
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
                 /* the foreign namespace's space is never reused */
-                CHECK_U64(x->start, BASE + 264 * MiB);
+                CHECK_U64(x->spec.start, BASE + 264 * MiB);
         }
         plan_done(&p);
 
@@ -242,17 +242,17 @@ TEST(interrupted_create_is_finished_only_when_recorded) {
         x = row(&p, "dax.0");
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
-                CHECK(x->convert_existing);
-                CHECK_STR(x->ns_dev, "namespace0.0");
-                CHECK_U64(x->start, BASE);
-                CHECK_U64(x->size, 34 * MiB);
+                CHECK(x->spec.convert_existing);
+                CHECK_STR(x->spec.ns_dev, "namespace0.0");
+                CHECK_U64(x->spec.start, BASE);
+                CHECK_U64(x->spec.size, 34 * MiB);
                 CHECK_CONTAINS(x->message, "interrupted create");
         }
         x = row(&p, "dax.1");
         if (x) {
                 CHECK_INT(x->action, PLAN_CONFLICT);
-                CHECK(!x->convert_existing);
-                CHECK_STR(x->ns_dev, "namespace0.1");
+                CHECK(!x->spec.convert_existing);
+                CHECK_STR(x->spec.ns_dev, "namespace0.1");
                 CHECK_CONTAINS(x->message, "no record of creating it");
         }
         x = row(&p, "dax.2");
@@ -261,7 +261,7 @@ TEST(interrupted_create_is_finished_only_when_recorded) {
                 CHECK_CONTAINS(x->message, "no longer blank");
         }
         for (size_t i = 0; i < p.n_rows; i++) /* nothing else is made in their place */
-                CHECK(!(p.rows[i].action == PLAN_CREATE && !p.rows[i].convert_existing));
+                CHECK(!(p.rows[i].action == PLAN_CREATE && !p.rows[i].spec.convert_existing));
         plan_done(&p);
 
         /* recorded and blank but smaller than the policy's size: drift, never resized */
@@ -293,14 +293,14 @@ TEST(inactive_managed_namespace_is_reported_not_remade) {
         x = row(&p, "db");
         if (x) {
                 CHECK_INT(x->action, PLAN_SKIP);
-                CHECK(!x->convert_existing);
-                CHECK_STR(x->ns_dev, "namespace0.0");
+                CHECK(!x->spec.convert_existing);
+                CHECK_STR(x->spec.ns_dev, "namespace0.0");
                 CHECK_CONTAINS(x->message, "nd_pmem driver is not loaded");
         }
         x = row(&p, "log"); /* the others are still provisioned, around it */
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
-                CHECK(x->start >= BASE + 256 * MiB);
+                CHECK(x->spec.start >= BASE + 256 * MiB);
         }
         plan_done(&p);
         region_state_done(&r);
@@ -354,17 +354,17 @@ TEST(percent_and_rest) {
                            &r, 1, &p), 0);
         x = row(&p, "q.0");
         if (x) {
-                CHECK_U64(x->size, 256 * MiB);
-                CHECK_U64(x->start, BASE);
+                CHECK_U64(x->spec.size, 256 * MiB);
+                CHECK_U64(x->spec.start, BASE);
         }
         x = row(&p, "q.1");
         if (x)
-                CHECK_U64(x->start, BASE + 256 * MiB);
+                CHECK_U64(x->spec.start, BASE + 256 * MiB);
         x = row(&p, "tail");
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
-                CHECK_U64(x->size, 512 * MiB);
-                CHECK_U64(x->start, BASE + 512 * MiB);
+                CHECK_U64(x->spec.size, 512 * MiB);
+                CHECK_U64(x->spec.start, BASE + 512 * MiB);
         }
         plan_done(&p);
         region_state_done(&r);
@@ -386,9 +386,9 @@ TEST(labelless_ownership) {
         x = row(&p, "dax");
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
-                CHECK(x->convert_existing);
-                CHECK_STR(x->ns_dev, "namespace1.0");
-                CHECK_U64(x->usable, 94 * MiB);
+                CHECK(x->spec.convert_existing);
+                CHECK_STR(x->spec.ns_dev, "namespace1.0");
+                CHECK_U64(x->spec.usable, 94 * MiB);
         }
         x = row(&p, "extra");
         if (x) {
@@ -438,7 +438,7 @@ TEST(init_labels) {
         x = row(&p, "a");
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
-                CHECK_U64(x->start, BASE);
+                CHECK_U64(x->spec.start, BASE);
                 CHECK_CONTAINS(x->message, "after initialising labels");
         }
         plan_done(&p);
@@ -466,8 +466,8 @@ TEST(system_ram_sizing) {
         if (x) {
                 CHECK_INT(x->action, PLAN_CREATE);
                 /* extended so the data range ends on a 128M memory block boundary */
-                CHECK_U64(x->size, 256 * MiB);
-                CHECK_U64((x->start + x->size) % (128 * MiB), 0);
+                CHECK_U64(x->spec.size, 256 * MiB);
+                CHECK_U64((x->spec.start + x->spec.size) % (128 * MiB), 0);
                 /* dataoff of 256M map=dev is 6M: kmem trims 122M at the head */
                 CHECK_U64(x->kmem_lost, 122 * MiB);
                 CHECK(x->kmem_lost < 128 * MiB);
@@ -478,7 +478,7 @@ TEST(system_ram_sizing) {
                            "system-ram = online\n", &r, 1, &p), 0);
         x = row(&p, "ram");
         if (x)
-                CHECK_U64(x->size, 128 * MiB);
+                CHECK_U64(x->spec.size, 128 * MiB);
         plan_done(&p);
         region_state_done(&r);
 
@@ -518,8 +518,8 @@ TEST(selector_matching) {
         CHECK_INT(p.n_regions, 2);
         CHECK_INT(p.regions[0].selector, 1);
         CHECK_INT(p.regions[1].selector, 0);
-        CHECK_STR(row(&p, "a")->region, "region1");
-        CHECK_STR(row(&p, "b")->region, "region0");
+        CHECK_STR(row(&p, "a")->spec.region, "region1");
+        CHECK_STR(row(&p, "b")->spec.region, "region0");
         plan_done(&p);
         region_state_done(&rs[0]);
         region_state_done(&rs[1]);
@@ -541,8 +541,8 @@ TEST(imperative_request) {
         CHECK_INT(p.n_rows, 1);
         if (p.n_rows == 1) {
                 CHECK_INT(p.rows[0].action, PLAN_CREATE);
-                CHECK_U64(p.rows[0].size, 34 * MiB);
-                CHECK_U64(p.rows[0].start, BASE + 30 * MiB);
+                CHECK_U64(p.rows[0].spec.size, 34 * MiB);
+                CHECK_U64(p.rows[0].spec.start, BASE + 30 * MiB);
         }
         plan_done(&p);
 
@@ -568,9 +568,9 @@ TEST(selector_matching_two_regions) {
                            rs, 2, &p), 0);
         /* adopted in the first region, created in the second */
         for (size_t i = 0; i < p.n_rows; i++)
-                if (streq(p.rows[i].instance, "db")) {
+                if (streq(p.rows[i].spec.name, "db")) {
                         n++;
-                        if (streq(p.rows[i].region, "region0"))
+                        if (streq(p.rows[i].spec.region, "region0"))
                                 CHECK_INT(p.rows[i].action, PLAN_ADOPT);
                         else
                                 CHECK_INT(p.rows[i].action, PLAN_CREATE);
@@ -603,11 +603,11 @@ static void plan_huge(const char *mode_and_map, SizeKind kind, uint64_t size, co
         for (size_t i = 0; i < p->n_rows; i++) {
                 const PlanRow *x = &p->rows[i];
                 printf("#   %s %s size=%" PRIu64 " usable=%" PRIu64 " (asked %" PRIu64 "): %s\n",
-                       plan_action_to_string(x->action), x->instance, x->size, x->usable, size,
+                       plan_action_to_string(x->action), x->spec.name, x->spec.size, x->spec.usable, size,
                        x->message);
                 if (x->action == PLAN_CREATE) {
-                        CHECK(kind != SIZE_USABLE || x->usable >= size);
-                        CHECK(x->size >= (kind == SIZE_BYTES ? size : x->usable));
+                        CHECK(kind != SIZE_USABLE || x->spec.usable >= size);
+                        CHECK(x->spec.size >= (kind == SIZE_BYTES ? size : x->spec.usable));
                 }
         }
         config_done(&c);
@@ -663,7 +663,7 @@ TEST(usable_size_exactly_what_fits) {
         plan_huge("mode = fsdax\nmap = dev", SIZE_USABLE, 62 * GiB, &r, &p);
         if (p.n_rows == 1) {
                 CHECK_INT(p.rows[0].action, PLAN_CREATE);
-                CHECK(p.rows[0].usable >= 62 * GiB);
+                CHECK(p.rows[0].spec.usable >= 62 * GiB);
         }
         plan_done(&p);
         plan_huge("mode = fsdax\nmap = dev", SIZE_USABLE, 63 * GiB, &r, &p);
