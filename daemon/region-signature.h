@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include "plan/planner.h"
+#include "state.h"
 
 /* Which regions exist and which are ready for namespaces: enabled, labelled, and for a
  * label-less region whether its namespace is enabled. The daemon reconciles when this
