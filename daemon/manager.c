@@ -14,6 +14,7 @@
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/size.h"
+#include "util/string-table.h"
 
 static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_IDLE] = "idle",
@@ -21,9 +22,7 @@ static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_DEGRADED] = "degraded",
 };
 
-const char *manager_state_to_string(ManagerState s) {
-        return s < _MANAGER_STATE_MAX ? manager_state_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(manager_state, ManagerState, _MANAGER_STATE_MAX)
 
 void manager_failures_clear(Manager *m) {
         for (size_t i = 0; i < m->n_failures; i++) {

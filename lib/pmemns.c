@@ -4,6 +4,7 @@
 #include "pmemns.h"
 #include "util/macro.h"
 #include "util/size.h"
+#include "util/string-table.h"
 
 static const char *const ns_mode_table[_NS_MODE_MAX] = {
         [NS_MODE_FSDAX] = "fsdax",
@@ -35,33 +36,16 @@ static const char *const granularity_table[_GRANULARITY_MAX] = {
         [GRANULARITY_SECTION] = "section",
 };
 
-static int table_lookup(const char *const *table, int n, const char *s) {
-        if (!s)
-                return -EINVAL;
-        for (int i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return i;
-        return -EINVAL;
-}
-
-#define TABLE_FUNCS(name, type, table, max)                                     \
-        const char *name##_to_string(type v) {                                  \
-                return (v >= 0 && (int) v < (max)) ? table[v] : NULL;           \
-        }                                                                       \
-        type name##_from_string(const char *s) {                                \
-                return (type) table_lookup(table, (max), s);                    \
-        }
-
-TABLE_FUNCS(ns_mode, NsMode, ns_mode_table, _NS_MODE_MAX)
-TABLE_FUNCS(ns_map, NsMap, ns_map_table, _NS_MAP_MAX)
-TABLE_FUNCS(system_ram, SystemRam, system_ram_table, _SYSTEM_RAM_MAX)
-TABLE_FUNCS(apply_mode, ApplyMode, apply_mode_table, _APPLY_MAX)
+DEFINE_STRING_TABLE_LOOKUP(ns_mode, NsMode, _NS_MODE_MAX)
+DEFINE_STRING_TABLE_LOOKUP(ns_map, NsMap, _NS_MAP_MAX)
+DEFINE_STRING_TABLE_LOOKUP(system_ram, SystemRam, _SYSTEM_RAM_MAX)
+DEFINE_STRING_TABLE_LOOKUP(apply_mode, ApplyMode, _APPLY_MAX)
 
 int granularity_from_string(const char *s, Granularity *ret) {
         uint64_t bytes;
         int k, r;
 
-        k = table_lookup(granularity_table, GRANULARITY_BYTES, s);
+        k = string_table_lookup(granularity_table, GRANULARITY_BYTES, s);
         if (k >= 0) {
                 *ret = (Granularity) { .kind = (GranularityKind) k };
                 return 0;

@@ -203,24 +203,25 @@ static void parse_count(Parser *p, const ConfKey *k, const char *value, void *da
                 *(unsigned *) data = (unsigned) u;
 }
 
-static void parse_align(Parser *p, const ConfKey *k, const char *value, void *data,
-                        void *section) {
+/* A size from a fixed set (pmemns.h's rule for it). */
+static void parse_size_in(Parser *p, const ConfKey *k, const char *value, void *data,
+                          bool (*supported)(uint64_t)) {
         uint64_t u;
 
-        if (parse_size(value, &u) < 0 || !ns_align_supported(u))
+        if (parse_size(value, &u) < 0 || !supported(u))
                 value_error(p, k->name, value, k->help);
         else
                 *(uint64_t *) data = u;
 }
 
+static void parse_align(Parser *p, const ConfKey *k, const char *value, void *data,
+                        void *section) {
+        parse_size_in(p, k, value, data, ns_align_supported);
+}
+
 static void parse_sector_size(Parser *p, const ConfKey *k, const char *value, void *data,
                               void *section) {
-        uint64_t u;
-
-        if (parse_size(value, &u) < 0 || !btt_sector_size_supported(u))
-                value_error(p, k->name, value, k->help);
-        else
-                *(uint64_t *) data = u;
+        parse_size_in(p, k, value, data, btt_sector_size_supported);
 }
 
 /* ---- the table ----------------------------------------------------------------------------

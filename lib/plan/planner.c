@@ -9,15 +9,14 @@
 #include "plan/space.h"
 #include "util/macro.h"
 #include "util/size.h"
+#include "util/string-table.h"
 
 static const char *const plan_action_table[_PLAN_ACTION_MAX] = {
         [PLAN_CREATE] = "create", [PLAN_ADOPT] = "adopt", [PLAN_DRIFT] = "drift",
         [PLAN_CONFLICT] = "conflict", [PLAN_SKIP] = "skip", [PLAN_FAILED] = "failed",
 };
 
-const char *plan_action_to_string(PlanAction a) {
-        return a >= 0 && a < _PLAN_ACTION_MAX ? plan_action_table[a] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(plan_action, PlanAction, _PLAN_ACTION_MAX)
 
 void plan_done(Plan *p) {
         for (size_t i = 0; i < p->n_rows; i++) {
