@@ -11,21 +11,6 @@
 #include "util/strv.h"
 #include "util/log.h"
 
-static bool has_region(const RegionState *r, size_t n, const char *dev) {
-        for (size_t i = 0; i < n; i++)
-                if (streq(r[i].dev, dev))
-                        return true;
-        return false;
-}
-
-static bool has_namespace(const RegionState *r, size_t n, const char *dev) {
-        for (size_t i = 0; i < n; i++)
-                for (size_t j = 0; j < r[i].n_namespaces; j++)
-                        if (streq(r[i].namespaces[j].dev, dev))
-                                return true;
-        return false;
-}
-
 /* Everything an object shows, as one string: objects whose string changed get a
  * PropertiesChanged. */
 static char *region_fingerprint(Manager *m, const RegionState *r, const Plan *plan) {
@@ -78,9 +63,9 @@ void manager_bus_sync_removed(Manager *m, const RegionState *next, size_t n_next
                 const RegionState *r = &m->regions[i];
 
                 for (size_t j = 0; j < r->n_namespaces; j++)
-                        if (!has_namespace(next, n_next, r->namespaces[j].dev))
+                        if (!ns_state_find(next, n_next, r->namespaces[j].dev, NULL))
                                 emit_removed(m, namespace_object_path(r->namespaces[j].dev));
-                if (!has_region(next, n_next, r->dev))
+                if (!region_state_find(next, n_next, r->dev))
                         emit_removed(m, region_object_path(r->dev));
         }
 }
@@ -166,7 +151,7 @@ void manager_bus_sync(Manager *m, const RegionState *old, size_t n_old, const Pl
                         _cleanup_free_ char *np = namespace_object_path(dev);
                         if (!np)
                                 continue;
-                        if (!has_namespace(old, n_old, dev)) {
+                        if (!ns_state_find(old, n_old, dev, NULL)) {
                                 emit_added(m, np);
                                 continue;
                         }

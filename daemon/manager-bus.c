@@ -289,11 +289,7 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
                 snprintf(generated, sizeof(generated), "ns-%.8s", s);
                 name = generated;
         }
-        for (size_t i = 0; i < rs->n_namespaces; i++)
-                if (streq(rs->namespaces[i].name, name))
-                        return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                              "%s already has a namespace named '%s' (%s)", region,
-                                              name, rs->namespaces[i].dev);
+        /* the name's uniqueness is the manager's to judge: it re-checks on a fresh view */
         req.region = region;
         req.name = name;
         req.size = size;

@@ -26,13 +26,7 @@ NsView ns_view(Manager *m, const RegionState *regions, size_t n, const Plan *pla
         NsView v = { .policy = "", .state = "foreign", .error = "" };
         bool conflict;
 
-        for (size_t i = 0; i < n && !v.ns; i++)
-                for (size_t j = 0; j < regions[i].n_namespaces; j++)
-                        if (streq(regions[i].namespaces[j].dev, dev)) {
-                                v.ns = &regions[i].namespaces[j];
-                                v.region = &regions[i];
-                                break;
-                        }
+        v.ns = ns_state_find(regions, n, dev, &v.region);
         if (!v.ns)
                 return v;
         const PlanRow *row = row_for_ns(plan, dev, &conflict);

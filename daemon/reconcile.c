@@ -39,17 +39,19 @@ static int row_set_message(PlanRow *row, const char *format, ...) {
  * region's namespaces as sysfs shows them now (nv_region_now()). */
 static const char *changed_since_plan(NvCtx *c, const PlanRow *row, const NsExtent *ext, size_t n_ext) {
         RegionState *regions = NULL;
+        const RegionState *r;
+        const NsState *ns;
         size_t n = 0;
         const char *why = NULL;
 
         if (!row->spec.convert_existing) {
                 for (size_t j = 0; j < n_ext && !why; j++) {
-                        const NsExtent *ns = &ext[j];
-                        if (ns->size == 0)
+                        const NsExtent *e = &ext[j];
+                        if (e->size == 0)
                                 continue; /* the seed */
-                        if (!isempty(ns->name) && streq(ns->name, row->spec.name))
+                        if (!isempty(e->name) && streq(e->name, row->spec.name))
                                 why = "a namespace of this name appeared since the plan";
-                        else if (ns->start < row->spec.start + row->spec.size && row->spec.start < ns->start + ns->size)
+                        else if (e->start < row->spec.start + row->spec.size && row->spec.start < e->start + e->size)
                                 why = "its planned space was taken since the plan";
                 }
                 return why;
@@ -59,21 +61,14 @@ static const char *changed_since_plan(NvCtx *c, const PlanRow *row, const NsExte
          * content: read it fully (c is current for the region). */
         if (nv_read_regions(c, &regions, &n) < 0)
                 return "the nd bus could not be read";
-        for (size_t i = 0; i < n; i++) {
-                const RegionState *r = &regions[i];
-                if (!streq(r->dev, row->spec.region))
-                        continue;
-                for (size_t j = 0; j < r->n_namespaces && !why; j++) {
-                        const NsState *ns = &r->namespaces[j];
-                        if (streq(ns->dev, strempty(row->spec.ns_dev)) &&
-                            (ns->mode != NS_MODE_RAW || ns->signature || (!isempty(ns->uuid) && !ns->blank)))
-                                why = "the namespace changed since the plan";
-                }
-                region_states_free(regions, n);
-                return why;
-        }
+        r = region_state_find(regions, n, row->spec.region);
+        ns = r ? ns_state_find(r, 1, strempty(row->spec.ns_dev), NULL) : NULL;
+        if (!r)
+                why = "the region is gone";
+        else if (ns && (ns->mode != NS_MODE_RAW || ns->signature || (!isempty(ns->uuid) && !ns->blank)))
+                why = "the namespace changed since the plan";
         region_states_free(regions, n);
-        return "the region is gone";
+        return why;
 }
 
 /* The libndctl view to act on for a row, and the region's namespaces as sysfs shows them
@@ -228,12 +223,9 @@ static int create_recorded(NvCtx *c, PlanRow *row, const char *ns_uuid, char **r
 
 /* The uuid of a namespace we recorded as an unfinished create, NULL for any other. */
 static const char *inflight_uuid(const RegionState *regions, size_t n, const char *ns_dev) {
-        for (size_t i = 0; ns_dev && i < n; i++)
-                for (size_t j = 0; j < regions[i].n_namespaces; j++)
-                        if (streq(regions[i].namespaces[j].dev, ns_dev))
-                                return regions[i].namespaces[j].inflight ? regions[i].namespaces[j].uuid
-                                                                         : NULL;
-        return NULL;
+        const NsState *ns = ns_dev ? ns_state_find(regions, n, ns_dev, NULL) : NULL;
+
+        return ns && ns->inflight ? ns->uuid : NULL;
 }
 
 /* Create one planned row on the view *c: re-check the region against sysfs now, then

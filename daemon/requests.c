@@ -23,13 +23,13 @@ static int plan_request(Manager *m, const PlanRequest *req, Plan *ret, char **re
                          .n_regions = m->n_regions, .request = req };
         int r;
 
-        for (size_t i = 0; rs && i < rs->n_namespaces; i++)
-                if (streq(rs->namespaces[i].name, req->name)) {
-                        if (asprintf(ret_error, "%s already has a namespace named '%s' (%s)", req->region,
-                                     req->name, rs->namespaces[i].dev) < 0)
-                                *ret_error = NULL;
-                        return -EINVAL;
-                }
+        const NsState *same = rs ? region_state_find_ns_by_name(rs, req->name) : NULL;
+        if (same) {
+                if (asprintf(ret_error, "%s already has a namespace named '%s' (%s)", req->region,
+                             req->name, same->dev) < 0)
+                        *ret_error = NULL;
+                return -EINVAL;
+        }
         r = plan_compute(&in, ret);
         if (r < 0)
                 return r;
