@@ -70,7 +70,7 @@ static const char *const good_policy =
         "sector-size = 512\n"
         "size = rest\n";
 
-TEST(parse_good_policy) {
+TEST(a_good_policy_parses_into_every_field) {
         Config c = {};
         ConfDiags d = {};
 
@@ -118,7 +118,7 @@ TEST(parse_good_policy) {
         config_done(&c);
 }
 
-TEST(defaults) {
+TEST(unset_keys_take_their_documented_defaults) {
         Config c = {};
         ConfDiags d = {};
 
@@ -136,7 +136,7 @@ TEST(defaults) {
         config_done(&c);
 }
 
-TEST(error_paths) {
+TEST(each_bad_value_gets_a_message_naming_key_and_value) {
         const char *hdr = "[region r]\n[namespace n]\nregion = r\n";
         char buf[512];
 
@@ -188,7 +188,7 @@ TEST(error_paths) {
                      "both take size = rest");
 }
 
-TEST(long_line) {
+TEST(a_line_longer_than_inih_reads_is_refused) {
         char buf[600];
         memset(buf, 'x', sizeof(buf));
         memcpy(buf, "[region r]\nmatch.dev = ", 23);
@@ -197,7 +197,7 @@ TEST(long_line) {
         expect_error(buf, 2, NULL, "longer than");
 }
 
-TEST(main_file_errors) {
+TEST(errors_in_pmemnsd_conf_are_reported_with_file_and_line) {
         Config c = {};
         ConfDiags d = {};
 
@@ -377,7 +377,7 @@ static const ConfDiag *diag_for(const ConfDiags *d, const char *dir, const char 
 
 static const char *const small_policy = "[region r]\n[namespace n]\nregion = r\nmode = raw\nsize = 1G\n";
 
-TEST(file_not_regular) {
+TEST(a_policy_path_that_is_not_a_regular_file_is_refused) {
         char *dir = make_tmpdir(), p[512];
         const ConfDiag *g;
         Config c = {};
@@ -413,7 +413,7 @@ TEST(file_not_regular) {
         remove_tree(dir);
 }
 
-TEST(file_nul_byte) {
+TEST(a_file_with_a_nul_byte_is_refused) {
         /* a NUL hides the rest of its line from a string reader: a key behind a comment,
          * and the tail of an over-long line that would be read as a line of its own */
         static const char hidden[] = "[region r]\n#\0match.dev = none\nmatch.type = pmem\n";

@@ -263,7 +263,7 @@ TEST(no_access_is_not_free) {
         unlink(node);
 }
 
-TEST(describe) {
+TEST(the_holder_is_described_by_pid_and_command) {
         DevUser u = { .pid = 42, .comm = "qemu\033[1m", .mapped = true };
         char buf[128];
 

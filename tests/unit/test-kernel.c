@@ -48,7 +48,7 @@ TEST(pfn_strict_end_by_version) {
         CHECK(probe("7.0", "x86_64", 0, NULL, true, false).pfn_strict_end);
 }
 
-TEST(sizes_per_arch) {
+TEST(section_and_block_sizes_per_architecture) {
         KernelInfo k;
 
         k = probe("6.1.0", "x86_64", 4096, "8000000", true, false);
@@ -75,7 +75,7 @@ TEST(sizes_per_arch) {
         CHECK_U64(k.memory_block_size, 2 * GiB);
 }
 
-TEST(bad_inputs) {
+TEST(unparsable_kernel_inputs_are_refused) {
         KernelInfo k;
         KernelInputs in = { .release = "garbage", .machine = "x86_64" };
         CHECK_INT(kernel_info_from(&in, &k), -EINVAL);

@@ -29,7 +29,7 @@ TEST(pfn_fsdax_examples) {
         CHECK_U64(usable(NS_MODE_FSDAX, base, 16 * GiB, NS_MAP_DEV, 0), 16 * GiB - 258 * MiB);
 }
 
-TEST(pfn_1g_align) {
+TEST(pfn_1g_align_refuses_a_start_off_the_align) {
         Layout l;
         const char *why = NULL;
         LayoutParams p = { .mode = NS_MODE_DEVDAX, .start = 4 * GiB, .size = GiB,
@@ -48,7 +48,7 @@ TEST(pfn_misaligned_start_refused) {
         CHECK_INT(layout_compute(&p, &l, NULL), -EINVAL);
 }
 
-TEST(pfn_end_trunc) {
+TEST(pfn_truncates_the_tail_past_the_align) {
         Layout l;
         /* size not a multiple of the 2M align: the tail is truncated */
         LayoutParams p = { .mode = NS_MODE_FSDAX, .start = 4 * GiB, .size = 65 * MiB,
@@ -59,7 +59,7 @@ TEST(pfn_end_trunc) {
         CHECK_U64(l.usable, 62 * MiB);
 }
 
-TEST(btt_capacity) {
+TEST(btt_capacity_follows_alloc_arena) {
         Layout l;
         LayoutParams p = { .mode = NS_MODE_SECTOR, .start = 4 * GiB, .size = 64 * MiB,
                            .sector_size = 4096 };
@@ -77,7 +77,7 @@ TEST(btt_capacity) {
         CHECK_INT(layout_compute(&p, &l, NULL), 0);
 }
 
-TEST(kmem_trim) {
+TEST(kmem_onlines_whole_memory_blocks_only) {
         /* 16 GiB devdax at a 2 GiB boundary, map=dev: data starts 258 MiB in. */
         uint64_t ds = 2 * GiB + 258 * MiB, de = 2 * GiB + 16 * GiB;
         CHECK_U64(kmem_trimmed(ds, de, 128 * MiB), 126 * MiB);

@@ -326,7 +326,7 @@ TEST(disabled_region_is_left_alone) {
         region_state_done(&r);
 }
 
-TEST(not_enough_space) {
+TEST(a_policy_that_does_not_fit_is_skipped) {
         RegionState r = region("region0", BASE, GiB, true);
         Plan p = {};
         const PlanRow *x;
@@ -343,7 +343,7 @@ TEST(not_enough_space) {
         region_state_done(&r);
 }
 
-TEST(percent_and_rest) {
+TEST(percent_and_rest_sizes_share_the_region) {
         RegionState r = region("region0", BASE, GiB, true);
         Plan p = {};
         const PlanRow *x;
@@ -424,7 +424,7 @@ TEST(labelless_ownership) {
         region_state_done(&r);
 }
 
-TEST(init_labels) {
+TEST(label_less_region_gets_labels_initialised_when_asked) {
         RegionState r = region("region0", BASE, GiB, false);
         Plan p = {};
         const PlanRow *x;
@@ -455,7 +455,7 @@ TEST(init_labels) {
         region_state_done(&r);
 }
 
-TEST(system_ram_sizing) {
+TEST(system_ram_sizes_round_to_memory_blocks) {
         RegionState r = region("region0", BASE, GiB, true);
         Plan p = {};
         const PlanRow *x;
@@ -504,7 +504,7 @@ TEST(system_ram_sizing) {
         region_state_done(&r2);
 }
 
-TEST(selector_matching) {
+TEST(selectors_match_by_numa_node_dev_and_size) {
         RegionState rs[2] = { region("region0", BASE, GiB, true),
                               region("region1", BASE + 2 * GiB, 512 * MiB, true) };
         Plan p = {};
@@ -635,7 +635,7 @@ TEST(usable_size_near_2_64) {
         region_state_done(&r);
 }
 
-TEST(size_near_2_64) {
+TEST(a_size_near_2_64_does_not_wrap) {
         RegionState r = region("region0", BASE, 64 * GiB, true);
         Plan p = {};
 
