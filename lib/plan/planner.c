@@ -434,7 +434,10 @@ static void plan_adopt(Ctx *c, RegionCtx *rc, const PolicyInstance *it, const Ns
          * finish it by claiming it in place. */
         if (ns->mode == NS_MODE_RAW && p->mode != NS_MODE_RAW &&
             (!min || ns->size >= min) && (!max || ns->size <= max) &&
-            layout_of_policy(c, rc->r, p, ns->start, ns->size, &l, NULL) >= 0) {
+            layout_of_policy(c, rc->r, p, ns->start, ns->size, &l, NULL) >= 0 &&
+            /* usable-size has no size bounds: what the claim offers must still be enough
+             * (the policy may have grown since the crash) */
+            (p->size_kind != SIZE_USABLE || l.usable >= p->size)) {
                 row = row_add_existing(c, PLAN_CREATE, instance, rc->r, p->mode, pi, ns);
                 if (!row)
                         return;

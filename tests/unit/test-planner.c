@@ -275,6 +275,36 @@ TEST(interrupted_create_is_finished_only_when_recorded) {
         region_state_done(&r);
 }
 
+/* usable-size bounds no raw size: a recorded create is finished only when its claim offers
+ * what the policy asks now (it may have grown between the crash and the restart). */
+TEST(interrupted_create_is_finished_only_if_it_offers_the_usable_size) {
+        RegionState r = region("region0", BASE, GiB, true);
+        Plan p = {};
+        const PlanRow *x;
+
+        add_ns(&r, ns("namespace0.0", "blk", NS_MODE_RAW, BASE, 64 * MiB));
+        r.namespaces[0].blank = true;
+        r.namespaces[0].inflight = true;
+        CHECK_INT(plan_for("[region nv]\ngranularity = subsection\n"
+                           "[namespace blk]\nregion = nv\nmode = sector\nusable-size = 60M\n", &r, 1, &p), 0);
+        x = row(&p, "blk");
+        if (x)
+                CHECK_INT(x->action, PLAN_CREATE);
+        plan_done(&p);
+
+        CHECK_INT(plan_for("[region nv]\ngranularity = subsection\n"
+                           "[namespace blk]\nregion = nv\nmode = sector\nusable-size = 100M\n", &r, 1, &p), 0);
+        x = row(&p, "blk");
+        if (x) {
+                CHECK(x->action != PLAN_CREATE);
+                CHECK_INT(x->action, PLAN_DRIFT);
+        }
+        for (size_t i = 0; i < p.n_rows; i++)
+                CHECK(p.rows[i].action != PLAN_CREATE);
+        plan_done(&p);
+        region_state_done(&r);
+}
+
 /* A managed namespace that did not come up (claim driver missing after a reboot, or an
  * admin disabled it): reported with the kernel side's reason, never re-made or claimed. */
 TEST(inactive_managed_namespace_is_reported_not_remade) {
