@@ -205,6 +205,7 @@ static NsState ns_make(Bytes *b, const char *region_dev, unsigned i, uint64_t st
                 n.usable = pick(b, 2) ? size - size / 64 : 0;
         else {
                 n.blank = pick(b, 2);
+                n.inflight = pick(b, 2); /* a create pmemnsd recorded: the "finish" path */
                 if (pick(b, 3) == 0)
                         n.signature = xstrdup("ext4");
         }
