@@ -303,7 +303,7 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
                 log_info("%s: %s", row->spec.name, row->message);
         }
         nv_close(c);
-        *ret_failed = failed;
+        *ret_failed += failed;
         return 0;
 }
 
@@ -321,12 +321,80 @@ int manager_apply(Manager *m, Plan *ret) {
         return manager_reconcile(m, ret);
 }
 
+/* Initialise the label areas the plan asks for. The create rows of a region whose labels
+ * could not be initialised fail (counted in *failed); true if any region was relabelled. */
+static bool init_labels(Manager *m, Plan *plan, unsigned *failed) {
+        bool relabelled = false;
+
+        for (size_t i = 0; i < plan->n_regions; i++) {
+                const char *region = plan->regions[i].region;
+                _cleanup_free_ char *err = NULL;
+                NvCtx *c = NULL;
+                int r;
+
+                if (!plan->regions[i].init_labels)
+                        continue;
+                r = nv_open(&c);
+                if (r >= 0) {
+                        disabled_begin(region);
+                        r = nv_init_labels(c, region, &err);
+                        /* a region it could not enable again stays recorded: the next
+                         * apply's recovery enables it (manager_recover_interrupted()) */
+                        if (r >= 0 || region_is_enabled(region))
+                                disabled_end(region);
+                }
+                nv_close(c);
+                if (r < 0) {
+                        log_error("Initialising labels on '%s' failed: %s", region, err ?: strerror(-r));
+                        for (size_t j = 0; j < plan->n_rows; j++) {
+                                PlanRow *row = &plan->rows[j];
+                                if (!streq(row->spec.region, region) || row->action != PLAN_CREATE)
+                                        continue;
+                                row->action = PLAN_FAILED;
+                                row_set_message(row, "initialising labels on %s failed: %s", region,
+                                                err ?: strerror(-r));
+                                manager_failure_add(m, row);
+                                (*failed)++;
+                        }
+                        continue;
+                }
+                log_info("Initialised the label area of '%s'.", region);
+                relabelled = true;
+        }
+        return relabelled;
+}
+
+/* Plan again on the now labelled regions, keeping the rows that failed above. */
+static int replan_keeping_failures(Manager *m, RegionState **regions, size_t *n, Plan *plan) {
+        _cleanup_(plan_done) Plan failed_rows = *plan;
+        int r;
+
+        *plan = (Plan) {};
+        region_states_free(*regions, *n);
+        *regions = NULL;
+        *n = 0;
+        r = manager_read_state(regions, n);
+        if (r >= 0)
+                r = manager_compute_plan(m, *regions, *n, plan);
+        if (r < 0)
+                return r;
+        for (size_t j = 0; j < failed_rows.n_rows; j++) {
+                if (failed_rows.rows[j].action != PLAN_FAILED)
+                        continue;
+                for (size_t k = 0; k < plan->n_rows; k++)
+                        if (streq(plan->rows[k].spec.name, failed_rows.rows[j].spec.name)) {
+                                plan->rows[k].action = PLAN_FAILED;
+                                row_set_message(&plan->rows[k], "%s", failed_rows.rows[j].message);
+                        }
+        }
+        return 0;
+}
+
 int manager_reconcile(Manager *m, Plan *ret) {
         RegionState *regions = NULL;
         size_t n = 0;
         Plan plan = {};
         unsigned failed = 0;
-        bool relabelled = false;
         int r;
 
         manager_set_state(m, MANAGER_APPLYING);
@@ -342,60 +410,10 @@ int manager_reconcile(Manager *m, Plan *ret) {
         r = manager_compute_plan(m, regions, n, &plan);
         if (r < 0)
                 goto finish;
-
-        for (size_t i = 0; i < plan.n_regions; i++) {
-                _cleanup_free_ char *err = NULL;
-                NvCtx *c = NULL;
-
-                if (!plan.regions[i].init_labels)
-                        continue;
-                r = nv_open(&c);
-                if (r >= 0) {
-                        disabled_begin(plan.regions[i].region);
-                        r = nv_init_labels(c, plan.regions[i].region, &err);
-                        /* a region it could not enable again stays recorded: the next
-                         * apply's recovery enables it (manager_recover_interrupted()) */
-                        if (r >= 0 || region_is_enabled(plan.regions[i].region))
-                                disabled_end(plan.regions[i].region);
-                }
-                nv_close(c);
-                if (r < 0) {
-                        log_error("Initialising labels on '%s' failed: %s", plan.regions[i].region,
-                                  err ?: strerror(-r));
-                        for (size_t j = 0; j < plan.n_rows; j++)
-                                if (streq(plan.rows[j].spec.region, plan.regions[i].region) &&
-                                    plan.rows[j].action == PLAN_CREATE) {
-                                        plan.rows[j].action = PLAN_FAILED;
-                                        row_set_message(&plan.rows[j], "initialising labels on %s failed: %s",
-                                                        plan.regions[i].region, err ?: strerror(-r));
-                                        manager_failure_add(m, &plan.rows[j]);
-                                        failed++;
-                                }
-                        continue;
-                }
-                log_info("Initialised the label area of '%s'.", plan.regions[i].region);
-                relabelled = true;
-        }
-        if (relabelled) {
-                /* plan again on the now labelled regions; keep the failures above */
-                Plan failed_rows = plan;
-                region_states_free(regions, n);
-                regions = NULL;
-                r = manager_read_state(&regions, &n);
-                if (r >= 0)
-                        r = manager_compute_plan(m, regions, n, &plan);
-                if (r < 0) {
-                        plan_done(&failed_rows);
+        if (init_labels(m, &plan, &failed)) {
+                r = replan_keeping_failures(m, &regions, &n, &plan);
+                if (r < 0)
                         goto finish;
-                }
-                for (size_t j = 0; j < failed_rows.n_rows; j++)
-                        if (failed_rows.rows[j].action == PLAN_FAILED)
-                                for (size_t k = 0; k < plan.n_rows; k++)
-                                        if (streq(plan.rows[k].spec.name, failed_rows.rows[j].spec.name)) {
-                                                plan.rows[k].action = PLAN_FAILED;
-                                                row_set_message(&plan.rows[k], "%s", failed_rows.rows[j].message);
-                                        }
-                plan_done(&failed_rows);
         }
 
         r = apply_rows(m, &plan, regions, n, &failed);
