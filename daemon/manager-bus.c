@@ -118,20 +118,18 @@ static int reply_rows(sd_bus_message *msg, const Plan *plan) {
 
 static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        Plan plan = {};
+        _cleanup_(plan_done) Plan plan = {};
         int r;
 
         r = manager_plan(m, &plan);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to plan: %m");
-        r = reply_rows(msg, &plan);
-        plan_done(&plan);
-        return r;
+        return reply_rows(msg, &plan);
 }
 
 static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        Plan plan = {};
+        _cleanup_(plan_done) Plan plan = {};
         int r;
 
         r = verify_root(msg, "Apply", error);
@@ -140,9 +138,7 @@ static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = manager_apply(m, &plan);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to apply: %m");
-        r = reply_rows(msg, &plan);
-        plan_done(&plan);
-        return r;
+        return reply_rows(msg, &plan);
 }
 
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
