@@ -135,7 +135,8 @@ for p in "${POINTS[@]}" cxl-after-dpa@2 cxl-after-target@2; do
                 # ours; the reconcile would need the name it recorded before the create
                 R=$(jq -r '.regions[0].region // empty' /tmp/k.json)
                 [ -n "$R" ] && log "KILL at $p: $R has no uuid ($(jq -c '.regions[0] | {size, ways, targets}' /tmp/k.json))"
-                [ -n "$R" ] && cxl destroy-region -f "$R" >/dev/null 2>&1
+                # (`cxl destroy-region` refuses a region without ways: delete it by hand)
+                [ -n "$R" ] && echo "$R" > "/sys/bus/cxl/devices/$(jq -r '.regions[0].decoder' /tmp/k.json)/delete_region"
         fi
         # DPA given to a decoder that never reached the region: free it as an admin would
         # (cxl free-dpa), in reverse order of allocation
