@@ -128,7 +128,7 @@ int cxl_assemble(CxlCtx *c, const CxlAssembleSpec *spec, const uuid_t uuid, CxlA
                         goto undo;
                 }
                 /* re-checked on the object we write: another creator may have taken it */
-                if (cxl_decoder_get_dpa_size(ep) != 0 || cxl_decoder_get_size(ep) != 0) {
+                if (cxl_decoder_get_dpa_size(ep) != 0) {
                         r = fail(err, EBUSY, "endpoint decoder %s of %s (memdev %" PRIu64 ") is "
                                  "in use", m->free_decoder, m->dev, m->serial);
                         goto undo;

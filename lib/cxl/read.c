@@ -48,7 +48,8 @@ static int read_memdev(struct cxl_memdev *memdev, CxlMemdevState *m) {
 
                 if (dpa > 0 && cxl_decoder_get_mode(d) == CXL_DECODER_MODE_PMEM)
                         used += dpa;
-                if (dpa == 0 && known(cxl_decoder_get_size(d)) == 0 && !m->free_decoder &&
+                /* by DPA, not by HPA size: 6.1 leaves a torn-down decoder's size as it was */
+                if (dpa == 0 && !m->free_decoder &&
                     strdup_to(&m->free_decoder, cxl_decoder_get_devname(d)) < 0)
                         return -ENOMEM;
         }
