@@ -72,7 +72,7 @@ assemble_check() {
         nd_regions | jq --arg r "$nd" '.[] | select(.dev == $r)' > /tmp/nd.json
         check_eq "$(jq -r .provider /tmp/nd.json)" CXL "$nd provider"
         check_eq "$(jq -r .size /tmp/nd.json)" "$size" "$nd size"
-        check_eq "$(jq -r '.mappings // 1' /tmp/nd.json)" "$ways" "$nd mappings"
+        check_eq "$(nd_attr "$nd" mappings)" "$ways" "$nd mappings"
         REGION=$region
 }
 
