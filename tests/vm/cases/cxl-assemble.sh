@@ -131,7 +131,7 @@ for p in "${POINTS[@]}" cxl-after-dpa@2 cxl-after-target@2; do
                         [ -e "$d/dpa_size" ] && [ "$(($(cat "$d/dpa_size")))" != 0 ] &&
                                 ! jq -e --arg d "$(basename "$d")" '[.regions[].target_decoders[]] | index($d)' /tmp/k.json >/dev/null &&
                                 echo "$(basename "$d"):$(cat "$d/dpa_size")"
-                done | tr '\n' ' ')
+                done | tr '\n' ' ' || true)
         log "left after KILL at $p: $left; DPA not in a region: ${stray:-none}"
         R=$(jq -r --arg u "$U" '.regions[] | select(.uuid == $u) | .region' /tmp/k.json)
         if [ -n "$R" ]; then
