@@ -75,6 +75,12 @@ typedef struct CxlAssembleSpec {
         size_t n_memdevs;
         uint64_t size;           /* bytes, 0: all the memdevs offer */
         unsigned granularity;    /* bytes, 0: what the cxl tool picks (the root decoder's) */
+        /* called with each endpoint decoder before DPA goes to it, for the caller to record
+         * durably: DPA given to a decoder that a crash kept from reaching the region carries
+         * no uuid, only that record proves it ours (cxl_free_stray_dpa()). NULL: none; < 0
+         * fails the assembly. */
+        int (*will_allocate)(const char *endpoint_decoder, void *userdata);
+        void *userdata;
 } CxlAssembleSpec;
 
 /* The resolved assembly: what cxl_assemble() writes. */

@@ -137,6 +137,9 @@ int cxl_assemble(CxlCtx *c, const CxlAssembleSpec *spec, const uuid_t uuid, CxlA
                 if (cxl_decoder_get_mode(ep) != CXL_DECODER_MODE_PMEM)
                         TRY(cxl_decoder_set_mode(ep, CXL_DECODER_MODE_PMEM),
                             "setting %s (%s) to pmem mode", m->free_decoder, m->dev);
+                if (spec->will_allocate)
+                        TRY(spec->will_allocate(m->free_decoder, spec->userdata),
+                            "recording the DPA allocation on %s (%s)", m->free_decoder, m->dev);
                 TRY(cxl_decoder_set_dpa_size(ep, per_dev), "allocating %s of DPA on %s (%s, memdev "
                     "%" PRIu64 ")", FORMAT_SIZE(per_dev), m->free_decoder, m->dev, m->serial);
                 targets[i] = ep;

@@ -47,3 +47,9 @@ int cxl_assemble(CxlCtx *c, const CxlAssembleSpec *spec, const uuid_t uuid, CxlA
  * never by the name. -ENOENT if there is no such region. -EBUSY if the nd region is in use
  * (an active namespace keeps it). Fault points: cxl-teardown-after-disable, -reset. */
 int cxl_disassemble(CxlCtx *c, const char *region, const char *expect_uuid, char **ret_error);
+
+/* Give back the DPA of an endpoint decoder that is in no region: what a crash between
+ * allocating DPA and setting the target leaves (cxl-after-dpa), for a decoder the caller
+ * recorded through will_allocate. 1 if it freed some, 0 if the decoder holds none, -EBUSY
+ * if it is in a region, -ENOENT if there is no such endpoint decoder. */
+int cxl_free_stray_dpa(CxlCtx *c, const char *decoder, char **ret_error);

@@ -77,3 +77,21 @@ int cxl_disassemble(CxlCtx *c, const char *name, const char *expect_uuid, char *
                 targets[i] = cxl_region_get_target_decoder(region, (int) i);
         return region_teardown(region, targets, ways, ret_error);
 }
+
+int cxl_free_stray_dpa(CxlCtx *c, const char *name, char **ret_error) {
+        struct cxl_decoder *d = cxl_decoder_get_by_name(c->cxl, name);
+        struct cxl_region *region;
+        int r;
+
+        if (!d || !cxl_port_is_endpoint(cxl_decoder_get_port(d)))
+                return fail(ret_error, ENOENT, "endpoint decoder %s", name);
+        if (cxl_decoder_get_dpa_size(d) == 0 || cxl_decoder_get_dpa_size(d) == ULLONG_MAX)
+                return 0;
+        region = cxl_decoder_get_region(d);
+        if (region)
+                return fail(ret_error, EBUSY, "%s is in %s", name, cxl_region_get_devname(region));
+        r = cxl_decoder_set_dpa_size(d, 0);
+        if (r < 0)
+                return fail(ret_error, r, "freeing the DPA of %s", name);
+        return 1;
+}

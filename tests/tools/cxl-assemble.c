@@ -7,6 +7,8 @@
  *       SIZE and GRANULARITY in bytes (K/M/G suffixes), 0 for the default; prints the result
  *       as JSON
  *   cxl-assemble [-v] disassemble REGION UUID
+ *   cxl-assemble [-v] free-dpa DECODER
+ *       the DPA of an endpoint decoder in no region; prints "freed" or "none"
  * Exit status: 0 done, 1 failed (the error on stderr), 3 refused: the uuid differs (ESTALE),
  * 2 usage. PMEMNSD_FAULT works as in the daemon (-Dfault-injection=true builds). */
 #include <errno.h>
@@ -110,7 +112,8 @@ static int print_json(json_object *o) {
 static int usage(void) {
         fprintf(stderr, "usage: cxl-assemble [-v] read\n"
                         "       cxl-assemble [-v] assemble UUID SIZE GRANULARITY SERIAL...\n"
-                        "       cxl-assemble [-v] disassemble REGION UUID\n");
+                        "       cxl-assemble [-v] disassemble REGION UUID\n"
+                        "       cxl-assemble [-v] free-dpa DECODER\n");
         return 2;
 }
 
@@ -177,6 +180,11 @@ int main(int argc, char *argv[]) {
         } else if (streq(argv[1], "disassemble") && argc == 4) {
                 r = cxl_disassemble(c, argv[2], argv[3], &error);
                 ret = r < 0 ? failed(r, "disassemble", error) : 0;
+        } else if (streq(argv[1], "free-dpa") && argc == 3) {
+                r = cxl_free_stray_dpa(c, argv[2], &error);
+                if (r >= 0)
+                        printf("%s\n", r > 0 ? "freed" : "none");
+                ret = r < 0 ? failed(r, "free-dpa", error) : 0;
         } else
                 ret = usage();
         cxl_close(c);

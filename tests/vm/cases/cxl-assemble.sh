@@ -5,8 +5,9 @@
 # with another uuid is refused. With $1 = faults (a -Dfault-injection=true build): every
 # step failing (-EIO) must roll back to a clean topology, and a SIGKILL at every step
 # leaves what the log lists ("left after KILL at POINT: ..."), which a disassemble by uuid
-# (what the next reconcile does) must clean, except DPA allocated on an endpoint decoder
-# not yet attached to the region (cxl-after-dpa), which no uuid names.
+# (what the next reconcile does) must clean; DPA allocated on an endpoint decoder not yet
+# attached to the region (cxl-after-dpa) carries no uuid: free-dpa frees it for the decoder
+# the caller recorded (will_allocate), and refuses one that is in a region.
 # Topology: cxl-interleave (serials 4660 and 4661 on two root ports of one host bridge).
 set -euo pipefail
 . /pmemnsd-test/guest-lib.sh
@@ -134,6 +135,11 @@ for p in "${POINTS[@]}" cxl-after-dpa@2 cxl-after-target@2; do
                 done | tr '\n' ' ' || true)
         log "left after KILL at $p: $left; DPA not in a region: ${stray:-none}"
         R=$(jq -r --arg u "$U" '.regions[] | select(.uuid == $u) | .region' /tmp/k.json)
+        if [ "$p" = cxl-after-enable ]; then  # an assembled region's DPA is not stray
+                d=$(jq -r '.regions[0].target_decoders[0]' /tmp/k.json)
+                set +e; $T free-dpa "$d" 2>/tmp/err; rc=$?; set -e
+                check_eq "$rc" 1 "free-dpa of $d, in a region"
+        fi
         if [ -n "$R" ]; then
                 check_cmd $T disassemble "$R" "$U"
         else
@@ -144,9 +150,9 @@ for p in "${POINTS[@]}" cxl-after-dpa@2 cxl-after-target@2; do
                 # (`cxl destroy-region` refuses a region without ways: delete it by hand)
                 [ -n "$R" ] && echo "$R" > "/sys/bus/cxl/devices/$(jq -r '.regions[0].decoder' /tmp/k.json)/delete_region"
         fi
-        # DPA given to a decoder that never reached the region: free it as an admin would
-        # (cxl free-dpa), in reverse order of allocation
-        for s in $stray; do echo 0 > "/sys/bus/cxl/devices/${s%%:*}/dpa_size" || true; done
+        # DPA given to a decoder that never reached the region: the daemon recorded the
+        # decoder (will_allocate) and frees it; one in a region is refused
+        for s in $stray; do check_eq "$($T free-dpa "${s%%:*}")" freed "free-dpa ${s%%:*}"; done
         clean || fail "after KILL at $p and the clean-up by uuid, the above is left"
 done
 echo "PASS"
