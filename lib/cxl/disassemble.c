@@ -1,8 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <limits.h>
+#include <unistd.h>
 
 #include "cxl/cxl-internal.h"
 #include "util/log.h"
+
+static void wait_nd_region_registered(unsigned long long start) {
+        _cleanup_free_ char *nd_region = NULL, *nd_bus = NULL;
+
+        if (start == ULLONG_MAX)
+                return;
+        for (unsigned i = 0; i < 100; i++) {
+                if (nd_region_at(start, &nd_region, &nd_bus) != -ENOENT)
+                        return;
+                usleep(100 * 1000);
+        }
+        log_debug("no nd region at 0x%llx after 10 s; disabling anyway", start);
+}
 
 /* As `cxl destroy-region -f` does, in the order the kernel needs: a committed decode holds
  * the targets, an attached decoder holds its DPA, DPA is given back in reverse order of
@@ -18,6 +32,11 @@ int region_teardown(struct cxl_region *region, struct cxl_decoder **targets, siz
         if (!dev)
                 return -ENOMEM;
         if (cxl_region_is_enabled(region) > 0) {
+                /* libnvdimm registers the nd region asynchronously; 6.1 oopses (NULL
+                 * dereference in kill_device() from nd_device_unregister()) when the region
+                 * is unbound before that registration ran: let it appear first (measured:
+                 * an injected failure right after enabling) */
+                wait_nd_region_registered(cxl_region_get_resource(region));
                 r = cxl_region_disable(region);
                 if (r < 0)
                         return fail(err, r, "disabling %s", dev);
