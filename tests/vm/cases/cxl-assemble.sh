@@ -155,4 +155,5 @@ for p in "${POINTS[@]}" cxl-after-dpa@2 cxl-after-target@2; do
         for s in $stray; do check_eq "$($T free-dpa "${s%%:*}")" freed "free-dpa ${s%%:*}"; done
         clean || fail "after KILL at $p and the clean-up by uuid, the above is left"
 done
+! dmesg | grep -E "BUG:|Oops|WARNING:" || fail "kernel warnings above"
 echo "PASS"
