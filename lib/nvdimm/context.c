@@ -120,45 +120,6 @@ struct daxctl_dev *dax_first_dev(struct ndctl_dax *dax) {
         return NULL;
 }
 
-int fail(char **ret_error, int r, const char *format, ...) {
-        char *m = NULL, *full = NULL;
-        va_list ap;
-
-        va_start(ap, format);
-        if (vasprintf(&m, format, ap) < 0)
-                m = NULL;
-        va_end(ap);
-        if (m && asprintf(&full, "%s: %s", m, strerror(abs(r))) < 0)
-                full = NULL;
-        free(m);
-        if (ret_error) {
-                free(*ret_error);
-                *ret_error = full;
-        } else
-                free(full);
-        return -abs(r);
-}
-
-void fail_note(char **ret_error, const char *format, ...) {
-        _cleanup_free_ char *m = NULL;
-        char *full = NULL;
-        va_list ap;
-
-        va_start(ap, format);
-        if (vasprintf(&m, format, ap) < 0)
-                m = NULL;
-        va_end(ap);
-        if (!m)
-                return;
-        log_debug("%s", m);
-        if (!ret_error)
-                return;
-        if (asprintf(&full, "%s%s%s", strempty(*ret_error), *ret_error ? "; " : "", m) < 0)
-                return;
-        free(*ret_error);
-        *ret_error = full;
-}
-
 int sysfs_write_nd(const char *dev, const char *attr, const char *value) {
         char path[PATH_MAX];
 

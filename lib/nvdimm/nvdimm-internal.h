@@ -10,6 +10,7 @@
 #include <ndctl/libndctl.h>
 
 #include "nvdimm/nvdimm.h"
+#include "util/error.h"
 #include "util/macro.h"
 
 /* From the kernel uapi <linux/ndctl.h>; Debian's <ndctl/ndctl.h> copy needs ccan headers
@@ -47,9 +48,6 @@ struct ndctl_namespace *find_namespace(NvCtx *c, const char *name,
                                        struct ndctl_region **ret_region);
 int nd_attr_read(const char *dev, const char *attr, char *buf, size_t len);
 struct daxctl_dev *dax_first_dev(struct ndctl_dax *dax);
-int fail(char **ret_error, int r, const char *format, ...) _printf_(3, 4);
-/* Add "; NOTE" to the error a failing call returns: what its rollback could not undo. */
-void fail_note(char **ret_error, const char *format, ...) _printf_(2, 3);
 int sysfs_write_nd(const char *dev, const char *attr, const char *value);
 
 /* read.c */

@@ -9,6 +9,7 @@
 
 #include "kernel.h"
 #include "state.h"
+#include "util/fault.h"
 
 typedef struct NvCtx NvCtx;
 
@@ -86,9 +87,3 @@ int nv_init_labels(NvCtx *c, const char *region, char **ret_error);
  * block); refuses a busy one, and with -ESTALE one whose uuid is not expect_uuid (the
  * namespace the caller judged was replaced meanwhile; NULL or "": no check). */
 int nv_destroy(NvCtx *c, const char *ns_dev, const char *expect_uuid, char **ret_error);
-
-/* Fault injection for tests (-Dfault-injection=true; a no-op returning 0 otherwise):
- * PMEMNSD_FAULT=POINT[@N][:kill|fail|stop] kills the process, makes the step fail with
- * -EIO (returned: the caller rolls back) or stops the process at the Nth hit of POINT
- * (@0: at every hit). */
-int fault_point(const char *name);

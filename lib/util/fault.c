@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 
-#include "nvdimm/nvdimm-internal.h"
+#include "util/fault.h"
 #include "util/log.h"
+#include "util/macro.h"
 
 int fault_point(const char *name) {
 #if ENABLE_FAULT_INJECTION
