@@ -103,3 +103,67 @@ hot_add_nvdimm() {
         qemu_monitor "object_add memory-backend-file,id=mem-$id,share=on,mem-path=@STATE@/$id.img,size=$size" &&
                 qemu_monitor "device_add nvdimm,id=$id,memdev=mem-$id${opts:+,$opts}"
 }
+
+# CXL (topologies with CXL=): cxl_load loads the CXL stack and waits for a memdev per
+# device; cxl_memdev SERIAL prints the memdev (mem0, ...) of the device with that serial;
+# cxl_create_region GRANULARITY SERIAL... assembles a pmem region from the first root
+# decoder across the devices in that interleave order, as an admin does today, and prints
+# the nd region it became (region0, ...); GRANULARITY "" lets the cxl tool pick.
+cxl_load() {
+        local want
+        want=$(wc -w <<< "${PMEMNSD_TEST_CXL:-}")
+        modprobe -a cxl_acpi cxl_pci cxl_port cxl_mem cxl_pmem || return 1
+        udevadm settle
+        wait_for 30 sh -c "[ \"\$(cxl list -M 2>/dev/null | jq length)\" -ge $want ]" 2>/dev/null
+}
+cxl_memdev() { cxl list -M | jq -r --argjson sn "$1" '.[] | select(.serial == $sn) | .memdev'; }
+cxl_create_region() {
+        local g=$1 sn m mems=() out region before nd t
+        shift
+        for sn in "$@"; do
+                m=$(cxl_memdev "$sn")
+                [ -n "$m" ] || { echo "cxl_create_region: no memdev with serial $sn" >&2; return 1; }
+                mems+=("$m")
+        done
+        before=$(cxl_nd_regions)
+        out=$(cxl create-region -m -d decoder0.0 -t pmem -w ${#mems[@]} ${g:+-g "$g"} "${mems[@]}") ||
+                return 1
+        region=$(jq -r '.region' <<< "$out")
+        # the nd region (on the bus of provider CXL) appears once cxl_pmem binds the region
+        for ((t = 0; t < 30; t++)); do
+                nd=$(comm -13 <(echo "$before") <(cxl_nd_regions) | head -1)
+                [ -n "$nd" ] && { echo "$nd"; return 0; }
+                sleep 1
+        done
+        echo "cxl_create_region: $region has no nd region" >&2
+        return 1
+}
+# the nd regions on CXL buses, sorted
+cxl_nd_regions() { nd_regions | jq -r '.[] | select(.provider | test("^cxl"; "i")) | .dev' | sort; }
+
+# blk_io write|verify DEVICE SEED: a seeded 1 MiB pattern at the start and at the end of a
+# block device (direct I/O), like daxio does on device-dax
+blk_io() {
+        local op=$1 dev=$2 seed=$3 size off i
+        size=$(blockdev --getsize64 "$dev") || return 1
+        for i in 0 1; do
+                off=$(( i == 0 ? 0 : size / MiB - 1 ))
+                seed_pattern "$seed.$i" > /tmp/blk_io.pat
+                if [ "$op" = write ]; then
+                        dd if=/tmp/blk_io.pat of="$dev" bs=1M seek="$off" count=1 oflag=direct \
+                                conv=notrunc status=none || return 1
+                else
+                        dd if="$dev" of=/tmp/blk_io.got bs=1M skip="$off" count=1 iflag=direct status=none ||
+                                return 1
+                        cmp -s /tmp/blk_io.pat /tmp/blk_io.got ||
+                                { echo "blk_io: $dev differs at MiB $off" >&2; return 1; }
+                fi
+        done
+        echo "blk_io: $op $dev OK ($size bytes)"
+}
+# 1 MiB of bytes derived from a seed string (a repeated sha256)
+seed_pattern() {
+        local s
+        s=$(printf '%s' "$1" | sha256sum | cut -c1-64)
+        yes "$s" | head -c $MiB
+}
