@@ -129,7 +129,7 @@ for reg in $(nd_regions | jq -r '.[].dev'); do
         # every region here is an emulated NVDIMM: one DIMM each, no CXL memdevs
         check_eq "$(echo "$obj" | jq -r .Provider.data)" ACPI.NFIT "$reg Provider"
         check_eq "$(echo "$obj" | jq -c .Memdevs.data)" "[]" "$reg Memdevs"
-        check_eq "$(echo "$obj" | jq -r .InterleaveWays.data)" "$(cat /sys/bus/nd/devices/$reg/mappings)" \
+        check_eq "$(echo "$obj" | jq -r .InterleaveWays.data)" "$(cat "/sys/bus/nd/devices/$reg/mappings")" \
                 "$reg InterleaveWays"
         check_eq "$(echo "$obj" | jq -r .InterleaveWays.data)" 1 "$reg InterleaveWays"
 done
