@@ -35,6 +35,9 @@ const BusField region_fields[] = {
         FIELD("Policy", "s", RegionInfo, policy),
         FIELD("Namespaces", "ao", RegionInfo, namespaces),
         FIELD("LostToAlignment", "t", RegionInfo, lost_to_alignment),
+        FIELD("Provider", "s", RegionInfo, provider),
+        FIELD("Memdevs", "as", RegionInfo, memdevs),
+        FIELD("InterleaveWays", "u", RegionInfo, interleave_ways),
         {},
 };
 
@@ -157,6 +160,7 @@ static int read_field(sd_bus_message *m, const BusField *f, void *p) {
         }
         case 't':
         case 'i':
+        case 'u':
                 return sd_bus_message_read_basic(m, f->signature[0], p);
         case 'b':
                 r = sd_bus_message_read_basic(m, 'b', &b);

@@ -40,6 +40,9 @@ typedef struct RegionInfo {
         char *policy;
         char **namespaces; /* object paths */
         uint64_t lost_to_alignment;
+        char *provider;
+        char **memdevs; /* CXL memdev serials in position order */
+        uint32_t interleave_ways;
 } RegionInfo;
 
 typedef struct NamespaceInfo {
@@ -84,7 +87,7 @@ typedef struct RowInfo {
  * prints them in this order). */
 typedef struct BusField {
         const char *name;
-        const char *signature; /* s, o, t, i, b, as, ao */
+        const char *signature; /* s, o, t, i, u, b, as, ao */
         size_t offset;
 } BusField;
 

@@ -43,15 +43,22 @@ static const char *basename_of(const char *path) {
 /* ---- tables ------------------------------------------------------------------------------- */
 
 void print_regions(const Objects *o) {
-        printf("%-10s %-5s %9s %9s %9s %8s %5s %-7s %-10s %9s %s\n", "REGION", "TYPE", "SIZE",
-               "AVAILABLE", "MAXEXTENT", "ALIGN", "NODE", "LABELED", "POLICY", "LOST", "NAMESPACES");
+        /* the columns before NAMESPACES are as they always were (scripts cut them); the bus
+         * provider, ways and CXL memdevs follow */
+        printf("%-10s %-5s %9s %9s %9s %8s %5s %-7s %-10s %9s %-10s %-9s %4s %s\n", "REGION", "TYPE", "SIZE",
+               "AVAILABLE", "MAXEXTENT", "ALIGN", "NODE", "LABELED", "POLICY", "LOST", "NAMESPACES", "PROVIDER",
+               "WAYS", "MEMDEVS");
         for (size_t i = 0; i < o->n_regions; i++) {
                 const RegionInfo *r = &o->regions[i];
-                printf("%-10s %-5s %9s %9s %9s %8s %5" PRIi64 " %-7s %-10s %9s %zu\n", strempty(r->device),
-                       strempty(r->type), FORMAT_SIZE(r->size), FORMAT_SIZE(r->available_size),
-                       FORMAT_SIZE(r->max_available_extent), FORMAT_SIZE(r->align), (int64_t) r->numa_node,
-                       r->labeled ? "yes" : "no", dash(r->policy), FORMAT_SIZE(r->lost_to_alignment),
-                       strv_length(r->namespaces));
+                printf("%-10s %-5s %9s %9s %9s %8s %5" PRIi64 " %-7s %-10s %9s %-10zu %-9s %4" PRIu32 " ",
+                       strempty(r->device), strempty(r->type), FORMAT_SIZE(r->size),
+                       FORMAT_SIZE(r->available_size), FORMAT_SIZE(r->max_available_extent),
+                       FORMAT_SIZE(r->align), (int64_t) r->numa_node, r->labeled ? "yes" : "no",
+                       dash(r->policy), FORMAT_SIZE(r->lost_to_alignment), strv_length(r->namespaces),
+                       dash(r->provider), r->interleave_ways);
+                for (size_t k = 0; r->memdevs && r->memdevs[k]; k++)
+                        printf("%s%s", k > 0 ? "," : "", r->memdevs[k]);
+                printf("%s\n", strv_length(r->memdevs) ? "" : "-");
         }
 }
 
@@ -166,6 +173,9 @@ json_object *fields_to_json(const BusField *fields, const void *obj) {
                         break;
                 case 'i':
                         v = json_object_new_int64(*(const int32_t *) p);
+                        break;
+                case 'u':
+                        v = json_object_new_uint64(*(const uint32_t *) p);
                         break;
                 case 'b':
                         v = json_object_new_boolean((json_bool) * (const bool *) p);

@@ -21,9 +21,12 @@ static char *region_fingerprint(Manager *m, const RegionState *r, const Plan *pl
 
         if (!f)
                 return NULL;
-        fprintf(f, "%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%d|%d|%s|%" PRIu64, r->type,
+        fprintf(f, "%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%d|%d|%s|%" PRIu64 "|%s|%u", r->type,
                 r->dev, r->size, r->available_size, r->max_available_extent, r->align, r->numa_node,
-                r->labeled, region_policy(m, plan, r->dev), rp ? rp->lost_to_alignment : 0);
+                r->labeled, region_policy(m, plan, r->dev), rp ? rp->lost_to_alignment : 0,
+                strempty(r->provider), r->ways);
+        for (size_t i = 0; r->memdevs && r->memdevs[i]; i++)
+                fprintf(f, "|m:%s", r->memdevs[i]);
         for (size_t i = 0; i < r->n_namespaces; i++)
                 fprintf(f, "|%s", r->namespaces[i].dev);
         fclose(f);

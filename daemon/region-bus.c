@@ -98,9 +98,13 @@ const sd_bus_vtable region_vtable[] = {
         SD_BUS_PROPERTY("Policy", "s", property_get_policy, 0, EMITS_CHANGE),
         SD_BUS_PROPERTY("Namespaces", "ao", property_get_namespaces, 0, EMITS_CHANGE),
         SD_BUS_PROPERTY("LostToAlignment", "t", property_get_lost_to_alignment, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("Provider", "s", bus_property_get_string, offsetof(RegionState, provider), EMITS_CHANGE),
+        SD_BUS_PROPERTY("Memdevs", "as", bus_property_get_strv, offsetof(RegionState, memdevs), EMITS_CHANGE),
+        SD_BUS_PROPERTY("InterleaveWays", "u", NULL, offsetof(RegionState, ways), EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };
 
 /* sd-bus's automatic getters read these fields with the D-Bus type's width */
 _Static_assert(sizeof(((RegionState *) NULL)->numa_node) == sizeof(int32_t), "NumaNode is an 'i'");
 _Static_assert(sizeof(((RegionState *) NULL)->size) == sizeof(uint64_t), "Size is a 't'");
+_Static_assert(sizeof(((RegionState *) NULL)->ways) == sizeof(uint32_t), "InterleaveWays is a 'u'");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "state.h"
 #include "util/macro.h"
+#include "util/strv.h"
 
 void ns_state_done(NsState *n) {
         free(n->dev);
@@ -16,6 +17,7 @@ void region_state_done(RegionState *r) {
         free(r->dev);
         free(r->type);
         free(r->provider);
+        strv_free(r->memdevs);
         for (size_t i = 0; i < r->n_namespaces; i++)
                 ns_state_done(&r->namespaces[i]);
         free(r->namespaces);

@@ -40,7 +40,9 @@ typedef struct RegionState {
         uint64_t start; /* physical address */
         uint64_t size;
         uint64_t align; /* region 'align' attribute, 0 when the kernel has none */
-        unsigned ways;  /* interleave ways (mappings) */
+        unsigned ways;  /* interleave ways: the CXL region's, else the nd mappings */
+        char **memdevs; /* CXL: memdev serials (decimal) in interleave position order; NULL
+                         * (shown as empty) elsewhere or when sysfs does not tell */
         bool labeled;   /* namespaces can be carved (label-capable DIMMs, labels initialised) */
         bool can_init_labels; /* label-less now, but its DIMMs have a label area */
         bool labels_v1_2; /* BTT2 claim class (label-capable DIMMs without v1.1 labels):

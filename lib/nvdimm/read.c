@@ -4,11 +4,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include <linux/ndctl.h>
 
+#include "cxl-sysfs.h"
 #include "nvdimm/nvdimm-internal.h"
+#include "util/log.h"
 
 static bool claim_device_cached(struct ndctl_region *region, const char *dev) {
         struct ndctl_pfn *pfn;
@@ -349,6 +352,25 @@ static bool region_labels_v1_2(struct ndctl_region *region) {
         return v1_2;
 }
 
+/* A CXL region's memdevs and ways. What sysfs does not tell leaves the list empty and the
+ * ways the nd mappings': the region is still usable, only less described. */
+static int read_cxl(RegionState *s) {
+        unsigned ways;
+        int r;
+
+        r = cxl_region_read("/sys", s->dev, s->start, &s->memdevs, &ways);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                log_debug("%s: CXL memdevs unknown: %s", s->dev, strerror(-r));
+                return 0;
+        }
+        if (ways != s->ways)
+                log_debug("%s: CXL interleave ways %u, nd mappings %u", s->dev, ways, s->ways);
+        s->ways = ways;
+        return 0;
+}
+
 int nv_read_regions(NvCtx *c, RegionState **ret, size_t *ret_n) {
         struct ndctl_bus *bus;
         struct ndctl_region *region;
@@ -394,6 +416,11 @@ int nv_read_regions(NvCtx *c, RegionState **ret, size_t *ret_n) {
                         if (!s->dev || !s->type || !s->provider) {
                                 r = -ENOMEM;
                                 goto fail;
+                        }
+                        if (streq(s->provider, "CXL")) {
+                                r = read_cxl(s);
+                                if (r < 0)
+                                        goto fail;
                         }
                         ndctl_namespace_foreach(region, ndns) {
                                 NsState *nn;

@@ -11,6 +11,7 @@
 
 #include "bus.h"
 #include "tests.h"
+#include "util/strv.h"
 
 #define GiB_ (UINT64_C(1) << 30)
 #define MiB_ (UINT64_C(1) << 20)
@@ -28,13 +29,25 @@ static NsState ns_make(const char *dev, const char *name, NsMode mode, uint64_t 
 static RegionState region_make(const char *dev, bool labeled, uint64_t available, size_t n_ns) {
         return (RegionState) {
                 .dev = strdup(dev), .type = strdup("pmem"), .provider = strdup("ACPI.NFIT"), .numa_node = 1,
-                .start = 4 * GiB_, .size = GiB_, .align = 16 * MiB_, .labeled = labeled, .enabled = true,
+                .start = 4 * GiB_, .size = GiB_, .align = 16 * MiB_, .ways = 1, .labeled = labeled, .enabled = true,
                 .available_size = available, .max_available_extent = available,
                 .namespaces = calloc(n_ns ? n_ns : 1, sizeof(NsState)), .n_namespaces = n_ns,
         };
 }
 
-/* before: region0 {namespace0.0 "db" fsdax, namespace0.1 "caf\xe9" devdax}, region1 {} */
+/* a 2-way CXL region: memdevs by serial in position order */
+static void region_make_cxl(RegionState *r, const char *first, const char *second) {
+        size_t n = 0;
+
+        free(r->provider);
+        r->provider = strdup("CXL");
+        r->ways = 2;
+        r->memdevs = calloc(1, sizeof(char *));
+        CHECK(strv_push(&r->memdevs, &n, first) == 0);
+        CHECK(strv_push(&r->memdevs, &n, second) == 0);
+}
+
+/* before: region0 {namespace0.0 "db" fsdax, namespace0.1 "caf\xe9" devdax}, region1 {} (CXL) */
 static RegionState *state_before(size_t *ret_n) {
         RegionState *r = calloc(2, sizeof(RegionState));
         r[0] = region_make("region0", true, 512 * MiB_, 2);
@@ -42,6 +55,7 @@ static RegionState *state_before(size_t *ret_n) {
         r[0].namespaces[1] = ns_make("namespace0.1", "caf\xe9", NS_MODE_DEVDAX, 4 * GiB_ + 64 * MiB_, 34 * MiB_,
                                      NULL, "dax0.1");
         r[1] = region_make("region1", false, 0, 0);
+        region_make_cxl(&r[1], "4661", "4660");
         *ret_n = 2;
         return r;
 }
@@ -97,6 +111,23 @@ static int on_usr2(sd_event_source *s, const struct signalfd_siginfo *si, void *
         return 0;
 }
 
+/* the memdevs of region1 in the other order (a re-assembly with other positions), or back */
+static int on_winch(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        static bool swapped;
+        RegionState *next;
+        size_t n;
+
+        next = state_before(&n);
+        swapped = !swapped;
+        if (swapped) {
+                strv_free(TAKE_PTR(next[1].memdevs));
+                region_make_cxl(&next[1], "4660", "4661");
+        }
+        refresh(m, next, n);
+        return 0;
+}
+
 static __attribute__((noreturn)) void serve(int fd) {
         Manager *m = NULL;
         sigset_t mask;
@@ -105,6 +136,7 @@ static __attribute__((noreturn)) void serve(int fd) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGUSR1);
         sigaddset(&mask, SIGUSR2);
+        sigaddset(&mask, SIGWINCH);
         sigaddset(&mask, SIGTERM);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         r = manager_new("/nonexistent", &m);
@@ -130,6 +162,8 @@ static __attribute__((noreturn)) void serve(int fd) {
                 r = sd_event_add_signal(m->event, NULL, SIGUSR1, on_usr1, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGUSR2, on_usr2, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGWINCH, on_winch, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
         if (r >= 0) {
@@ -159,6 +193,7 @@ static uint64_t get_t(const char *path, const char *iface, const char *prop, cha
         union {
                 uint64_t t;
                 int32_t i;
+                uint32_t u;
                 int b;
         } v = {};
         int r = sd_bus_get_property_trivial(client, NULL, path, iface, prop, &e, type, &v);
@@ -166,10 +201,11 @@ static uint64_t get_t(const char *path, const char *iface, const char *prop, cha
                 printf("#   %s %s: %s\n", path, prop, e.message ?: strerror(-r));
                 return UINT64_MAX;
         }
-        return type == 't' ? v.t : type == 'i' ? (uint64_t) (int64_t) v.i : (uint64_t) v.b;
+        return type == 't' ? v.t : type == 'i' ? (uint64_t) (int64_t) v.i : type == 'u' ? v.u : (uint64_t) v.b;
 }
 
 #define R0 PMEMNSD_REGION_PREFIX "/region0"
+#define R1 PMEMNSD_REGION_PREFIX "/region1"
 #define NS00 PMEMNSD_NAMESPACE_PREFIX "/namespace0_0"
 #define NS01 PMEMNSD_NAMESPACE_PREFIX "/namespace0_1"
 #define RI PMEMNSD_REGION_IFACE
@@ -246,6 +282,34 @@ TEST(region_properties) {
         CHECK(sd_bus_message_read(reply, "ao", 2, &a, &b) >= 0);
         CHECK_STR(a, NS00);
         CHECK_STR(b, NS01);
+}
+
+static char *get_as(const char *path, const char *prop) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char buf[256] = "", *s = buf;
+        const char *v;
+
+        if (sd_bus_get_property(client, NULL, path, RI, prop, &e, &reply, "as") < 0 ||
+            sd_bus_message_enter_container(reply, 'a', "s") < 0)
+                return NULL;
+        while (sd_bus_message_read(reply, "s", &v) > 0)
+                s += snprintf(s, sizeof(buf) - (s - buf), "%s,", v);
+        return strdup(buf);
+}
+
+TEST(region_provider_memdevs_ways) {
+        connect_server();
+        _cleanup_free_ char *m0 = NULL, *m1 = NULL;
+
+        check_s(R0, RI, "Provider", "ACPI.NFIT");
+        CHECK_U64(get_t(R0, RI, "InterleaveWays", 'u'), 1);
+        m0 = get_as(R0, "Memdevs");
+        CHECK_STR(m0, "");
+        check_s(R1, RI, "Provider", "CXL");
+        CHECK_U64(get_t(R1, RI, "InterleaveWays", 'u'), 2);
+        m1 = get_as(R1, "Memdevs");
+        CHECK_STR(m1, "4661,4660,");
 }
 
 TEST(namespace_properties) {
@@ -393,5 +457,26 @@ TEST(refresh_signals) {
         /* and back, for the other tests, whichever order they run in */
         slot = sd_bus_slot_unref(slot);
         CHECK(kill(server, SIGUSR2) == 0);
+        drain();
+}
+
+/* the memdevs are in the region's fingerprint: a new order is a PropertiesChanged of that
+ * region alone */
+TEST(memdevs_signals) {
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_free_ char *m1 = NULL;
+        Seen seen = {};
+
+        connect_server();
+        CHECK(sd_bus_match_signal(client, &slot, NULL, NULL, NULL, NULL, on_signal, &seen) >= 0);
+        CHECK(kill(server, SIGWINCH) == 0);
+        drain();
+        printf("# signals:\n%s", seen.log);
+        CHECK_STR(seen.log, "# PropertiesChanged " R1 "\n");
+        m1 = get_as(R1, "Memdevs");
+        CHECK_STR(m1, "4660,4661,");
+
+        slot = sd_bus_slot_unref(slot);
+        CHECK(kill(server, SIGWINCH) == 0);
         drain();
 }

@@ -123,6 +123,20 @@ for ns in $(jq -r '.. | objects | select((.dev? // "") | startswith("namespace")
         cd=$(echo "$nd" | jq -r '.chardev // empty')
         [ -z "$cd" ] || check_eq "$(echo "$obj" | jq -r .CharDevice.data)" "/dev/$cd" "$ns CharDevice"
 done
+for reg in $(nd_regions | jq -r '.[].dev'); do
+        obj=$(jq -c ".data[0][\"/org/pmemnsd1/region/$reg\"][\"org.pmemnsd1.Region\"]" /tmp/gmo.json)
+        [ "$obj" != null ] || fail "$reg is not on the bus"
+        # every region here is an emulated NVDIMM: one DIMM each, no CXL memdevs
+        check_eq "$(echo "$obj" | jq -r .Provider.data)" ACPI.NFIT "$reg Provider"
+        check_eq "$(echo "$obj" | jq -c .Memdevs.data)" "[]" "$reg Memdevs"
+        check_eq "$(echo "$obj" | jq -r .InterleaveWays.data)" "$(cat "/sys/bus/nd/devices/$reg/mappings")" \
+                "$reg InterleaveWays"
+        check_eq "$(echo "$obj" | jq -r .InterleaveWays.data)" 1 "$reg InterleaveWays"
+done
+pmemnsctl --json list --regions | jq -e '.regions[] | select(.Provider == "ACPI.NFIT" and .InterleaveWays == 1
+                                                        and .Memdevs == [])' >/dev/null ||
+        fail "pmemnsctl --json list: no Provider/InterleaveWays/Memdevs"
+pmemnsctl list --regions | grep -qE ' ACPI\.NFIT +1 -$' || fail "pmemnsctl list: no provider, ways, memdevs columns"
 log "GetManagedObjects agrees with ndctl list"
 
 # ---- authorization ---------------------------------------------------------------------------
