@@ -165,5 +165,5 @@ blk_io() {
 seed_pattern() {
         local s
         s=$(printf '%s' "$1" | sha256sum | cut -c1-64)
-        yes "$s" | head -c $MiB
+        yes "$s" 2>/dev/null | head -c $MiB
 }
