@@ -16,23 +16,6 @@
 #include "util/macro.h"
 #include "util/strv.h"
 
-static int read_u64(const char *path, uint64_t *ret) {
-        _cleanup_free_ char *s = NULL;
-        unsigned long long v;
-        char *end;
-        int r;
-
-        r = read_one_line_file(path, &s);
-        if (r < 0)
-                return r;
-        errno = 0;
-        v = strtoull(s, &end, 0);
-        if (errno || end == s || *end || s[0] == '-')
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 /* The serial of the memdev behind endpoint decoder DECODER, as a decimal string. */
 static int decoder_serial(const char *sysfs, const char *decoder, char *buf, size_t len) {
         char path[PATH_MAX], real[PATH_MAX], *slash;
@@ -50,7 +33,7 @@ static int decoder_serial(const char *sysfs, const char *decoder, char *buf, siz
         *slash = '\0'; /* the endpoint port */
         if ((size_t) snprintf(path, sizeof(path), "%s/uport/serial", real) >= sizeof(path))
                 return -ENAMETOOLONG;
-        r = read_u64(path, &serial);
+        r = read_u64_file(path, &serial);
         if (r < 0)
                 return r;
         snprintf(buf, len, "%" PRIu64, serial);
@@ -69,13 +52,13 @@ int cxl_region_read(const char *sysfs, const char *nd_region, uint64_t start, ch
                 return -EINVAL;
         snprintf(dir, sizeof(dir), "%s/bus/cxl/devices/%s", sysfs, nd_region);
         snprintf(path, sizeof(path), "%s/interleave_ways", dir);
-        r = read_u64(path, &ways);
+        r = read_u64_file(path, &ways);
         if (r < 0) {
                 log_debug("%s: no CXL region %s: %s", nd_region, path, strerror(-r));
                 return -ENOENT;
         }
         snprintf(path, sizeof(path), "%s/resource", dir);
-        if (start != 0 && read_u64(path, &res) == 0 && res != start) {
+        if (start != 0 && read_u64_file(path, &res) == 0 && res != start) {
                 log_debug("%s: CXL %s starts at 0x%" PRIx64 ", not at 0x%" PRIx64 ": not its CXL region",
                           nd_region, nd_region, res, start);
                 return -ENOENT;

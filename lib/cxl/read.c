@@ -191,19 +191,6 @@ int cxl_read(CxlCtx *c, CxlState *ret) {
         return 0;
 }
 
-static int read_u64(const char *path, uint64_t *ret) {
-        _cleanup_free_ char *s = NULL;
-        char *end;
-        int r;
-
-        r = read_one_line_file(path, &s);
-        if (r < 0)
-                return r;
-        errno = 0;
-        *ret = strtoull(s, &end, 0);
-        return errno || end == s ? -EINVAL : 0;
-}
-
 /* The nd region of a CXL region is the one at the same physical address (drivers/cxl/pmem.c
  * hands the region's HPA range to nvdimm_pmem_region_create()) on a bus whose provider is
  * "CXL". */
@@ -221,7 +208,7 @@ int nd_region_at(uint64_t start, char **ret_region, char **ret_bus) {
                 if (!startswith(de->d_name, "region"))
                         continue;
                 snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/resource", de->d_name);
-                if (read_u64(path, &res) < 0 || res != start)
+                if (read_u64_file(path, &res) < 0 || res != start)
                         continue;
                 snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s", de->d_name);
                 if (!realpath(path, real) || !(slash = strrchr(real, '/')))

@@ -29,6 +29,23 @@ int read_one_line_file(const char *path, char **ret) {
         return 0;
 }
 
+int read_u64_file(const char *path, uint64_t *ret) {
+        _cleanup_free_ char *s = NULL;
+        unsigned long long v;
+        char *end;
+        int r;
+
+        r = read_one_line_file(path, &s);
+        if (r < 0)
+                return r;
+        errno = 0;
+        v = strtoull(s, &end, 0);
+        if (errno || end == s || *end || s[0] == '-')
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
 int write_attribute(const char *path, const char *value) {
         int fd, r = 0;
 
