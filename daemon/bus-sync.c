@@ -140,13 +140,10 @@ void manager_bus_sync(Manager *m, const RegionState *old, size_t n_old, const Pl
         for (size_t i = 0; i < m->n_regions; i++) {
                 const RegionState *r = &m->regions[i];
                 _cleanup_free_ char *p = region_object_path(r->dev);
-                const RegionState *o = NULL;
+                const RegionState *o = region_state_find(old, n_old, r->dev);
 
                 if (!p)
                         continue;
-                for (size_t k = 0; k < n_old && !o; k++)
-                        if (streq(old[k].dev, r->dev))
-                                o = &old[k];
                 if (!o)
                         emit_added(m, p);
                 for (size_t j = 0; j < r->n_namespaces; j++) {
