@@ -18,7 +18,7 @@ if [ -f /etc/pmemnsd/policy.d/20-boot.conf ]; then
         wait_for 120 systemctl is-active -q pmemnsd.service || fail "pmemnsd is not running after boot"
         early=$(region_of_size ACPI.NFIT 0 $((300 << 20)))
         [ -n "$early" ] || fail "no 256 MiB region"
-        journalctl -b -o short-monotonic --no-pager -u pmemnsd.service -u modprobe@libnvdimm.service |
+        journalctl -b -o short-monotonic --no-pager -u pmemnsd.service -u pmemnsd-modules.service |
                 grep -v libndctl | tee /tmp/boot-journal.log
         if grep -q "Initialising labels on .* failed" /tmp/boot-journal.log; then
                 fail "init-labels at boot failed"
