@@ -103,3 +103,56 @@ TEST(parse_size_largest) {
         CHECK_U64(v, 16777215 * TiB);
         CHECK_INT(parse_size("16777216T", &v), -ERANGE);
 }
+
+/* Every example of SIZES in pmemnsd.conf(5), the grammar as documented. */
+TEST(parse_size_as_documented) {
+        static const struct {
+                const char *s;
+                int r;
+                uint64_t v;
+        } cases[] = {
+                { "4096", 0, 4096 },
+                { "0130", 0, 130 },
+                { "0", 0, 0 },
+                { "130M", 0, 130 * MiB },
+                { "130m", 0, 130 * MiB },
+                { "130MiB", 0, 130 * MiB },
+                { "130MB", 0, 130 * MiB },
+                { "130mB", 0, 130 * MiB },
+                { "130miB", 0, 130 * MiB },
+                { "64K", 0, 64 * KiB },
+                { "1g", 0, GiB },
+                { "2TiB", 0, 2 * TiB },
+                { "0x8200000", 0, 130 * MiB },
+                { "0X8200000", 0, 130 * MiB },
+                { "0x82000aB", 0, 0x82000ab },
+                { "1B", -EINVAL, 0 },
+                { "130Mi", -EINVAL, 0 },
+                { "130MIB", -EINVAL, 0 },
+                { "130Mb", -EINVAL, 0 },
+                { "130mib", -EINVAL, 0 },
+                { "130 M", -EINVAL, 0 },
+                { "130M ", -EINVAL, 0 },
+                { "+130M", -EINVAL, 0 },
+                { "1.5G", -EINVAL, 0 },
+                { "1e6", -EINVAL, 0 },
+                { "0x", -EINVAL, 0 },
+                { "0x10M", -EINVAL, 0 },
+                { "x10", -EINVAL, 0 },
+                { "0b101", -EINVAL, 0 },
+                { "1P", -EINVAL, 0 },
+                { "18446744073709551615", 0, UINT64_MAX },
+                { "0xffffffffffffffff", 0, UINT64_MAX },
+                { "16777215T", 0, 16777215 * TiB },
+                { "18446744073709551616", -ERANGE, 0 },
+                { "16777216T", -ERANGE, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                uint64_t v = 0;
+
+                CHECK_INT(parse_size(cases[i].s, &v), cases[i].r);
+                if (cases[i].r == 0)
+                        CHECK_U64(v, cases[i].v);
+        }
+}

@@ -7,8 +7,9 @@ B="busctl --timeout=600"
 MGR="org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager"
 
 # ---- hot-adding an NVDIMM starts the service through the udev rule -----------------------
+# enabled (as the package leaves it) into pmem.target, which the udev rule pulls in
 systemctl stop pmemnsd.service 2>/dev/null || true
-systemctl disable pmemnsd.service 2>/dev/null || true
+systemctl is-enabled -q pmemnsd.service || fail "pmemnsd.service is not enabled"
 mkdir -p /etc/pmemnsd/policy.d
 printf '[daemon]\napply = auto\n' > /etc/pmemnsd/pmemnsd.conf
 cat > /etc/pmemnsd/policy.d/50-dbus.conf <<'CONF'
