@@ -1,6 +1,6 @@
 #!/bin/bash
-# The Debian package (issue 13 items 1 and 3), as vm-run installs it into every guest: with
-# dpkg -i before systemd starts (tests/vm/guest/init), as in an image build.
+# The Debian package (issue 13 items 1 and 3), as vm-run installs it into every guest: by
+# dpkg -i in a chroot of the guest's rootfs, as in an image build (tests/vm/deb-layer).
 #
 #   package.sh pmem     (topology labelled) installed and enabled into pmem.target, started
 #                       at boot by udev through pmem.target, modules loaded by
@@ -19,7 +19,7 @@ MGR="org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager"
 ND_MODULES="libnvdimm nfit nd_pmem nd_btt nd_e820 dax_pmem device_dax kmem"
 deb=$(ls $H/deb/pmemnsd_*.deb)
 
-log "installed before boot: $(tail -1 $H/dpkg.log)"
+log "installed into the rootfs before boot (vm-run, deb-layer): $(grep -m1 '^Setting up' $H/dpkg.log)"
 check_eq "$(dpkg-query -W -f='${Status}' pmemnsd)" "install ok installed" "dpkg status"
 for f in /lib/systemd/system/pmemnsd.service /lib/systemd/system/pmemnsd-modules.service \
          /lib/systemd/system/pmem.target /lib/udev/rules.d/90-pmemnsd.rules \
