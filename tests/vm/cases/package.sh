@@ -98,9 +98,11 @@ pmem)
         dpkg-query -W pmemnsd >/dev/null 2>&1 && fail "dpkg still knows pmemnsd after --purge"
         left=$(find /etc/systemd /lib/systemd/system /lib/udev /usr/share/dbus-1 /var/lib/systemd \
                     /var/lib/pmemnsd /run/pmemnsd /etc/pmemnsd -name '*pmem*' 2>/dev/null |
-              grep -v -e 99-admin.conf -e pmemnsd-test -e 'pmemnsd.service.d' || true)
+              grep -v -e 99-admin.conf -e pmemnsd-test -e 'pmemnsd.service.d' |
+              grep -v -x -e /etc/pmemnsd -e /etc/pmemnsd/policy.d || true)
         [ -z "$left" ] || fail "left after --purge: $left"
         [ -f /etc/pmemnsd/policy.d/99-admin.conf ] || fail "purge deleted the admin's own policy file"
+        [ -e /etc/pmemnsd/pmemnsd.conf ] && fail "the conffile is left after --purge"
         systemctl daemon-reload
         check_eq "$(systemctl list-unit-files --no-legend pmemnsd.service pmemnsd-modules.service pmem.target | wc -l)" 0 "unit files after --purge"
         busctl status org.pmemnsd1 >/dev/null 2>&1 && fail "org.pmemnsd1 still activatable after --purge"
