@@ -17,7 +17,7 @@
 
 /* ---- the pure part ------------------------------------------------------------------------- */
 
-CallerVerdict caller_verdict(int query_r, int uid_r, uid_t uid) {
+CallerVerdict caller_verdict(int query_r, int uid_r, uid_t uid, bool from_bus) {
         /* sd-bus gives -ENXIO when the bus no longer knows the sender (it disconnected after
          * sending without waiting for the answer), -ESRCH when its process went away between
          * the bus's answer and the look-up in /proc */
@@ -27,7 +27,7 @@ CallerVerdict caller_verdict(int query_r, int uid_r, uid_t uid) {
                 return CALLER_UNREADABLE;
         if (uid_r < 0)
                 return CALLER_NO_UID;
-        return uid == 0 ? CALLER_ROOT : CALLER_ASK_POLKIT;
+        return uid == 0 && from_bus ? CALLER_ROOT : CALLER_ASK_POLKIT;
 }
 
 bool polkit_error_is_absent(const char *error_name) {
@@ -290,6 +290,7 @@ int polkit_verify(PolkitRegistry **registry, sd_bus_message *msg, const char *ac
         uid_t uid = (uid_t) -1;
         pid_t pid = 0;
         int r, uid_r = -ENODATA;
+        bool from_bus = false;
 
         /* the second dispatch, with polkit's answer */
         q = registry_find(*registry, msg);
@@ -300,17 +301,21 @@ int polkit_verify(PolkitRegistry **registry, sd_bus_message *msg, const char *ac
         }
 
         /* Checked before the arguments, so that a refused caller learns nothing about them.
-         * The uid comes from the bus (SO_PEERCRED of the connection), the euid from /proc
-         * (augmented) where the bus gives none. */
+         * On dbus-daemon sd-bus has the euid from the bus (GetConnectionUnixUser: the
+         * connection's SO_PEERCRED); the uid, and the euid where the bus gives none, from
+         * /proc (augmented), which only counts for the log and polkit's judgement, as in
+         * systemd's bus-polkit.c. */
         r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_PID |
                                                    SD_BUS_CREDS_AUGMENT, &creds);
         if (r >= 0) {
                 uid_r = sd_bus_creds_get_euid(creds, &uid);
-                if (uid_r < 0)
+                if (uid_r >= 0)
+                        from_bus = !(sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID);
+                else
                         uid_r = sd_bus_creds_get_uid(creds, &uid);
                 (void) sd_bus_creds_get_pid(creds, &pid);
         }
-        switch (caller_verdict(r, uid_r, uid)) {
+        switch (caller_verdict(r, uid_r, uid, from_bus)) {
         case CALLER_ROOT:
                 return 1;
         case CALLER_GONE:

@@ -37,8 +37,11 @@ typedef enum CallerVerdict {
 } CallerVerdict;
 
 /* query_r: what sd_bus_query_sender_creds() returned; uid_r: what reading the (e)uid from
- * them returned, uid the uid read. */
-CallerVerdict caller_verdict(int query_r, int uid_r, uid_t uid);
+ * them returned, uid the uid read; from_bus: it is the bus's word (the connection's uid as
+ * dbus-daemon has it), not read from /proc afterwards, where the pid may be another process
+ * by now. Only the bus's word makes root: any other uid 0 is polkit's to judge (polkit
+ * allows root itself). */
+CallerVerdict caller_verdict(int query_r, int uid_r, uid_t uid, bool from_bus);
 
 /* What polkit's answer decides. */
 typedef enum PolkitVerdict {

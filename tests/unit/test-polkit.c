@@ -9,17 +9,20 @@
 
 TEST(caller_credentials) {
         /* root is allowed without asking polkit; euid 0 is what counts */
-        CHECK_INT(caller_verdict(0, 0, 0), CALLER_ROOT);
-        CHECK_INT(caller_verdict(1, 0, 0), CALLER_ROOT);
-        CHECK_INT(caller_verdict(0, 0, 1000), CALLER_ASK_POLKIT);
-        CHECK_INT(caller_verdict(0, 0, 65534), CALLER_ASK_POLKIT);
+        CHECK_INT(caller_verdict(0, 0, 0, true), CALLER_ROOT);
+        CHECK_INT(caller_verdict(1, 0, 0, true), CALLER_ROOT);
+        CHECK_INT(caller_verdict(0, 0, 1000, true), CALLER_ASK_POLKIT);
+        CHECK_INT(caller_verdict(0, 0, 65534, true), CALLER_ASK_POLKIT);
         /* a caller that disconnected (the bus forgot its name, its process is gone) */
-        CHECK_INT(caller_verdict(-ENXIO, -ENODATA, (uid_t) -1), CALLER_GONE);
-        CHECK_INT(caller_verdict(-ESRCH, -ENODATA, (uid_t) -1), CALLER_GONE);
+        CHECK_INT(caller_verdict(-ENXIO, -ENODATA, (uid_t) -1, true), CALLER_GONE);
+        CHECK_INT(caller_verdict(-ESRCH, -ENODATA, (uid_t) -1, true), CALLER_GONE);
         /* any other failure refuses, and never counts as root */
-        CHECK_INT(caller_verdict(-EACCES, -ENODATA, 0), CALLER_UNREADABLE);
-        CHECK_INT(caller_verdict(-ENOMEM, 0, 0), CALLER_UNREADABLE);
-        CHECK_INT(caller_verdict(0, -ENODATA, 0), CALLER_NO_UID);
+        CHECK_INT(caller_verdict(-EACCES, -ENODATA, 0, true), CALLER_UNREADABLE);
+        CHECK_INT(caller_verdict(-ENOMEM, 0, 0, true), CALLER_UNREADABLE);
+        CHECK_INT(caller_verdict(0, -ENODATA, 0, true), CALLER_NO_UID);
+        /* a uid 0 read from /proc, not given by the bus, is polkit's to judge */
+        CHECK_INT(caller_verdict(0, 0, 0, false), CALLER_ASK_POLKIT);
+        CHECK_INT(caller_verdict(0, 0, 1000, false), CALLER_ASK_POLKIT);
 }
 
 TEST(polkit_answers) {
