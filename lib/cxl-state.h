@@ -63,6 +63,32 @@ typedef struct CxlState {
 
 void cxl_state_done(CxlState *s);
 
+/* What pmemnsd wrote down about a [cxl-region] it assembles (the daemon keeps it in
+ * $STATE_DIRECTORY/cxl/NAME, written before the first kernel write): the uuid that proves a
+ * region ours, and the layout that re-assembly must repeat exactly. The nd region's
+ * interleave-set cookie, and with it every namespace label, hangs on each memdev's serial,
+ * position and DPA offset (drivers/cxl/pmem.c: info[i].offset, info[i].serial), so a
+ * re-assembly that differs in any of them would show the region empty and free to carve. */
+typedef struct CxlRecord {
+        char *name;
+        char uuid[37];
+        uint64_t *memdevs;   /* serials by position */
+        uint64_t *dpa_before; /* per position: pmem DPA other decoders held before ours */
+        size_t n_memdevs;
+        uint64_t size;
+        unsigned granularity;
+        char **decoders;     /* endpoint decoders given (or about to get) DPA, NULL-terminated */
+        bool assembled;      /* it was assembled completely once: its layout is fixed */
+        char *creating;      /* the region an assembly was about to create, NULL when none */
+        char boot_id[37];    /* the boot that assembly ran in */
+} CxlRecord;
+
+void cxl_record_done(CxlRecord *r);
+void cxl_records_free(CxlRecord *r, size_t n);
+const CxlRecord *cxl_record_find(const CxlRecord *r, size_t n, const char *name);
+/* The record whose uuid this region carries: ownership by uuid, never by name. */
+const CxlRecord *cxl_record_of_region(const CxlRecord *r, size_t n, const CxlRegionState *region);
+
 const CxlMemdevState *cxl_state_find_memdev(const CxlState *s, uint64_t serial);
 const CxlRegionState *cxl_state_find_region(const CxlState *s, const char *dev);
 /* The region carrying this uuid (canonical lower case), NULL if none: ownership is proven by
@@ -80,6 +106,10 @@ typedef struct CxlAssembleSpec {
          * no uuid, only that record proves it ours (cxl_free_stray_dpa()). NULL: none; < 0
          * fails the assembly. */
         int (*will_allocate)(const char *endpoint_decoder, void *userdata);
+        /* called with the name the region will get before it is created, and again with the
+         * one it got if that differs: a crash before the uuid is written leaves an empty
+         * region that only this record names. NULL: none; < 0 fails the assembly. */
+        int (*will_create)(const char *region, void *userdata);
         void *userdata;
 } CxlAssembleSpec;
 
