@@ -165,8 +165,9 @@ static int run_check(Manager *m) {
         return 0;
 }
 
-/* pmemnsd.service's ExecStartPre=+, the only process of the unit with CAP_SYS_MODULE. With a
- * bad config nothing is loaded: the daemon reports it and does not start. */
+/* pmemnsd-modules.service (pmemnsd --load-modules), the only unit of pmemnsd with
+ * CAP_SYS_MODULE. With a bad config nothing is loaded: the daemon reports it and does not
+ * start. */
 static int run_load_modules(Manager *m) {
         ConfDiags d = {};
 
