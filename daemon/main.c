@@ -119,7 +119,7 @@ static void print_plan(const Manager *m, const Plan *plan) {
                         .action = plan_action_to_string(r->action),
                         .instance = r->spec.name,
                         .region = r->spec.region,
-                        .mode = ns_mode_to_string(r->spec.mode),
+                        .mode = plan_row_mode(r),
                         .size = r->spec.size,
                         .usable = r->spec.usable,
                         .start = r->spec.start,

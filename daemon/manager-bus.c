@@ -90,7 +90,7 @@ int bus_append_plan_rows(sd_bus_message *reply, const Plan *plan) {
                 if (r >= 0)
                         r = bus_append_string(reply, row->spec.region);
                 if (r >= 0)
-                        r = bus_append_string(reply, ns_mode_to_string(row->spec.mode));
+                        r = bus_append_string(reply, plan_row_mode(row));
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "ttt", row->spec.size, row->spec.usable, row->spec.start);
                 if (r >= 0)

@@ -62,6 +62,9 @@ Manager *manager_free(Manager *m) {
         plan_done(&m->plan);
         manager_failures_clear(m);
         free(m->region_signature);
+        free(m->cxl_signature);
+        cxl_state_done(&m->cxl);
+        cxl_records_free(m->cxl_records, m->n_cxl_records);
         free(m->main_file);
         for (size_t i = 0; i < ELEMENTSOF(m->policy_dirs); i++)
                 free(m->policy_dirs[i]);
@@ -136,9 +139,12 @@ static void mark_inflight(RegionState *regions, size_t n) {
                                         regions[i].namespaces[j].inflight = true;
 }
 
-int manager_read_state(RegionState **ret, size_t *ret_n) {
+int manager_read_state(Manager *m, RegionState **ret, size_t *ret_n) {
         NvCtx *c = NULL;
         int r;
+
+        /* the cxl bus first: a region it assembles shows on the nd bus read next */
+        (void) manager_cxl_read(m);
 
         r = nv_open(&c);
         if (r < 0)
@@ -148,6 +154,7 @@ int manager_read_state(RegionState **ret, size_t *ret_n) {
         if (r < 0)
                 return log_error_errno(r, "Failed to read the nd bus: %m");
         mark_inflight(*ret, *ret_n);
+        manager_cxl_mark(m, *ret, *ret_n);
         return 0;
 }
 
@@ -157,6 +164,9 @@ int manager_compute_plan(Manager *m, const RegionState *regions, size_t n, Plan 
                 .kernel = &m->kernel,
                 .regions = regions,
                 .n_regions = n,
+                .cxl = manager_has_cxl(m) ? &m->cxl : NULL,
+                .cxl_records = m->cxl_records,
+                .n_cxl_records = m->n_cxl_records,
         };
         return plan_compute(&in, ret);
 }
@@ -167,7 +177,7 @@ int manager_refresh(Manager *m) {
         Plan plan = {}, old_plan;
         int r;
 
-        r = manager_read_state(&regions, &n);
+        r = manager_read_state(m, &regions, &n);
         if (r < 0)
                 return r;
         r = manager_compute_plan(m, regions, n, &plan);

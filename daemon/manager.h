@@ -45,6 +45,14 @@ typedef struct Manager {
         Plan plan;
         char *region_signature; /* which regions are enabled: a change triggers apply */
 
+        /* CXL, read only when the configuration has [cxl-region]s (cxl-assembly.c): the
+         * cxl bus and our records of it, as last read; what the bus looked like to the last
+         * reconcile (a memdev arriving triggers the next) */
+        CxlState cxl;
+        CxlRecord *cxl_records;
+        size_t n_cxl_records;
+        char *cxl_signature;
+
         Failure *failures;
         size_t n_failures;
 
@@ -98,11 +106,23 @@ const PlanRow *manager_namespace_row(Manager *m, const char *ns_dev);
 const Failure *manager_find_failure(Manager *m, const char *instance, const char *ns_dev);
 
 /* Within the daemon core (manager.c, reconcile.c, requests.c): the cache and the plan. */
-int manager_read_state(RegionState **ret, size_t *ret_n);
+/* The nd bus (and, with [cxl-region]s, the cxl bus into m->cxl, marking the nd regions we
+ * assembled): what every plan is computed on. */
+int manager_read_state(Manager *m, RegionState **ret, size_t *ret_n);
 int manager_compute_plan(Manager *m, const RegionState *regions, size_t n, Plan *ret);
 void manager_set_state(Manager *m, ManagerState s);
 void manager_failures_clear(Manager *m);
 int manager_failure_add(Manager *m, const PlanRow *row);
+
+/* cxl-assembly.c */
+bool manager_has_cxl(const Manager *m);
+int manager_cxl_read(Manager *m);
+void manager_cxl_mark(Manager *m, RegionState *regions, size_t n);
+char *manager_cxl_signature(const Manager *m);
+void manager_cxl_recover(Manager *m);
+/* Carry out the plan's assemble rows (a failure makes its row failed and counts in
+ * *failed). Returns how many rows changed the cxl bus. */
+unsigned manager_cxl_assemble(Manager *m, Plan *plan, unsigned *failed);
 
 /* reconcile.c: settle what interrupted operations of ours left (records.h) */
 void manager_recover_interrupted(void);

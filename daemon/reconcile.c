@@ -364,7 +364,7 @@ static bool init_labels(Manager *m, Plan *plan, unsigned *failed) {
         return relabelled;
 }
 
-/* Plan again on the now labelled regions, keeping the rows that failed above. */
+/* Plan again on the now assembled or labelled regions, keeping what the rows above did. */
 static int replan_keeping_failures(Manager *m, RegionState **regions, size_t *n, Plan *plan) {
         _cleanup_(plan_done) Plan failed_rows = *plan;
         int r;
@@ -373,18 +373,22 @@ static int replan_keeping_failures(Manager *m, RegionState **regions, size_t *n,
         region_states_free(*regions, *n);
         *regions = NULL;
         *n = 0;
-        r = manager_read_state(regions, n);
+        r = manager_read_state(m, regions, n);
         if (r >= 0)
                 r = manager_compute_plan(m, *regions, *n, plan);
         if (r < 0)
                 return r;
         for (size_t j = 0; j < failed_rows.n_rows; j++) {
-                if (failed_rows.rows[j].action != PLAN_FAILED)
+                const PlanRow *done = &failed_rows.rows[j];
+
+                /* what was done already: a failure, an assembly (now an adopt row) */
+                if (done->action != PLAN_FAILED && !(done->cxl && done->action == PLAN_ASSEMBLE))
                         continue;
                 for (size_t k = 0; k < plan->n_rows; k++)
-                        if (streq(plan->rows[k].spec.name, failed_rows.rows[j].spec.name)) {
-                                plan->rows[k].action = PLAN_FAILED;
-                                row_set_message(&plan->rows[k], "%s", failed_rows.rows[j].message);
+                        if (!plan->rows[k].cxl == !done->cxl &&
+                            streq(plan->rows[k].spec.name, done->spec.name)) {
+                                plan->rows[k].action = done->action;
+                                row_set_message(&plan->rows[k], "%s", done->message);
                         }
         }
         return 0;
@@ -404,12 +408,23 @@ int manager_reconcile(Manager *m, Plan *ret) {
          * (records.h), so this is safe at every apply, with an admin's ndctl at work too. */
         manager_recover_interrupted();
 
-        r = manager_read_state(&regions, &n);
+        if (manager_has_cxl(m)) {
+                (void) manager_cxl_read(m);
+                manager_cxl_recover(m);
+        }
+
+        r = manager_read_state(m, &regions, &n);
         if (r < 0)
                 goto finish;
         r = manager_compute_plan(m, regions, n, &plan);
         if (r < 0)
                 goto finish;
+        /* the CXL regions first: the namespace rows are planned again on what they made */
+        if (manager_cxl_assemble(m, &plan, &failed) > 0) {
+                r = replan_keeping_failures(m, &regions, &n, &plan);
+                if (r < 0)
+                        goto finish;
+        }
         if (init_labels(m, &plan, &failed)) {
                 r = replan_keeping_failures(m, &regions, &n, &plan);
                 if (r < 0)
@@ -424,6 +439,8 @@ finish:
                  * we worked must still trigger the next reconcile. */
                 free(m->region_signature);
                 m->region_signature = region_signature(regions, n);
+                free(m->cxl_signature);
+                m->cxl_signature = manager_cxl_signature(m);
         }
         region_states_free(regions, n);
         if (r < 0) {

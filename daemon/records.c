@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #include "records.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/size.h"
+#include "util/strv.h"
 
 /* systemd passes StateDirectory=/RuntimeDirectory= as $STATE_DIRECTORY/$RUNTIME_DIRECTORY
  * (a ':'-separated list when there are several: then use the default). */
@@ -223,6 +226,183 @@ bool made_has(const char *ns_uuid) {
                 return false;
         snprintf(path, sizeof(path), "%s/made/%s", state_dir(), ns_uuid);
         return access(path, F_OK) == 0;
+}
+
+/* ---- CXL region assemblies ------------------------------------------------------------ */
+
+static void u64_list_format(FILE *f, const char *key, const uint64_t *v, size_t n) {
+        fprintf(f, "%s=", key);
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "%s%" PRIu64, i ? "," : "", v[i]);
+        fputc('\n', f);
+}
+
+int cxl_record_save(const CxlRecord *rec) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+        int r;
+
+        if (!policy_name_is_valid(rec->name) || !uuid_string_valid(rec->uuid))
+                return -EINVAL;
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "uuid=%s\n", rec->uuid);
+        u64_list_format(f, "memdevs", rec->memdevs, rec->n_memdevs);
+        if (rec->dpa_before)
+                u64_list_format(f, "dpa-before", rec->dpa_before, rec->n_memdevs);
+        fprintf(f, "size=%" PRIu64 "\ngranularity=%u\ndecoders=", rec->size, rec->granularity);
+        for (size_t i = 0; rec->decoders && rec->decoders[i]; i++)
+                fprintf(f, "%s%s", i ? "," : "", rec->decoders[i]);
+        fprintf(f, "\nassembled=%s\n", rec->assembled ? "yes" : "no");
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        r = record_write("cxl", rec->name, buf);
+        if (r < 0)
+                return log_error_errno(r, "Cannot record the assembly of cxl-region '%s' in %s/cxl: %m",
+                                       rec->name, state_dir());
+        return 0;
+}
+
+void cxl_record_remove(const char *name) {
+        if (policy_name_is_valid(name))
+                record_remove("cxl", name);
+}
+
+/* "1,2,3" -> a new array of n numbers; -EINVAL if any is not one */
+static int u64_list_parse(const char *v, uint64_t **ret, size_t *ret_n) {
+        _cleanup_free_ char *copy = strdup(v);
+        _cleanup_free_ uint64_t *a = NULL;
+        size_t n = 0;
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                uint64_t *g = reallocarray(a, n + 1, sizeof(uint64_t));
+                if (!g)
+                        return -ENOMEM;
+                a = g;
+                if (parse_u64(t, &a[n++]) < 0)
+                        return -EINVAL;
+        }
+        free(*ret);
+        *ret = TAKE_PTR(a);
+        *ret_n = n;
+        return 0;
+}
+
+static int names_parse(const char *v, char ***ret) {
+        _cleanup_free_ char *copy = strdup(v);
+        char *save = NULL;
+        size_t n = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                if (strv_push(ret, &n, t) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+static int cxl_record_parse(const char *dir, const char *name, CxlRecord *rec) {
+        _cleanup_free_ uint64_t *dpa = NULL;
+        char path[PATH_MAX], line[1024];
+        size_t n_dpa = 0;
+        int r = 0;
+        FILE *f;
+
+        *rec = (CxlRecord) { .name = strdup(name) };
+        if (!rec->name)
+                return -ENOMEM;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int) sizeof(path))
+                return -ENAMETOOLONG;
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        while (r >= 0 && fgets(line, sizeof(line), f)) {
+                char *v = strchr(line, '=');
+                uint64_t g;
+
+                if (!v)
+                        continue;
+                *v++ = '\0';
+                v[strcspn(v, "\n")] = '\0';
+                if (streq(line, "uuid")) {
+                        if (!uuid_string_valid(v))
+                                r = -EBADMSG;
+                        else
+                                memcpy(rec->uuid, v, sizeof(rec->uuid));
+                } else if (streq(line, "memdevs"))
+                        r = u64_list_parse(v, &rec->memdevs, &rec->n_memdevs);
+                else if (streq(line, "dpa-before"))
+                        r = u64_list_parse(v, &dpa, &n_dpa);
+                else if (streq(line, "size"))
+                        r = parse_u64(v, &rec->size);
+                else if (streq(line, "granularity")) {
+                        r = parse_u64(v, &g);
+                        if (r >= 0 && g > UINT32_MAX)
+                                r = -EBADMSG;
+                        rec->granularity = r >= 0 ? (unsigned) g : 0;
+                } else if (streq(line, "decoders"))
+                        r = names_parse(v, &rec->decoders);
+                else if (streq(line, "assembled"))
+                        rec->assembled = streq(v, "yes");
+        }
+        fclose(f);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || isempty(rec->uuid) || rec->n_memdevs == 0)
+                return -EBADMSG;
+        if (n_dpa == rec->n_memdevs)
+                rec->dpa_before = TAKE_PTR(dpa);
+        return 0;
+}
+
+int cxl_records_load(CxlRecord **ret, size_t *ret_n) {
+        char dir[PATH_MAX];
+        CxlRecord *recs = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        DIR *d;
+
+        *ret = NULL;
+        *ret_n = 0;
+        snprintf(dir, sizeof(dir), "%s/cxl", state_dir());
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                CxlRecord *nr;
+                int r;
+
+                if (!policy_name_is_valid(de->d_name))
+                        continue;
+                nr = reallocarray(recs, n + 1, sizeof(CxlRecord));
+                if (!nr) {
+                        closedir(d);
+                        cxl_records_free(recs, n);
+                        return -ENOMEM;
+                }
+                recs = nr;
+                r = cxl_record_parse(dir, de->d_name, &recs[n]);
+                if (r == -ENOMEM) {
+                        closedir(d);
+                        cxl_records_free(recs, n + 1);
+                        return r;
+                }
+                if (r < 0) {
+                        log_warning_errno(r, "Ignoring the CXL record %s/%s: %m", dir, de->d_name);
+                        cxl_record_done(&recs[n]);
+                        continue;
+                }
+                n++;
+        }
+        closedir(d);
+        *ret = recs;
+        *ret_n = n;
+        return 0;
 }
 
 /* ---- devices about to be disabled ------------------------------------------------------ */

@@ -10,6 +10,9 @@
  *   ($STATE_DIRECTORY, /var/lib/pmemnsd), so a power cut in the middle leaves it too.
  * - A namespace made by CreateNamespace: the only foreign-looking namespaces
  *   DestroyNamespace accepts. In the state directory.
+ * - A CXL region assembly ($STATE_DIRECTORY/cxl/NAME, cxl-state.h's CxlRecord): written
+ *   before the first write to the cxl bus and kept: the uuid proves the region ours, the
+ *   layout is what re-assembly after every boot repeats.
  * - A device about to be disabled (label init, label-less conversion, destroy): enabled
  *   again if we die before the step is done. In the runtime directory: a reboot enables
  *   everything anyway. */
@@ -17,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cxl-state.h"
 #include "pmemns.h"
 
 typedef struct InflightRecord {
@@ -39,6 +43,12 @@ const char *current_boot_id(void);
 int made_add(const char *ns_uuid);
 void made_remove(const char *ns_uuid);
 bool made_has(const char *ns_uuid);
+
+/* Write the record of a [cxl-region] durably (file and directory fsync'ed). */
+int cxl_record_save(const CxlRecord *rec);
+void cxl_record_remove(const char *name);
+/* Every CXL record; a file that cannot be read as one is skipped with a warning. */
+int cxl_records_load(CxlRecord **ret, size_t *ret_n);
 
 void disabled_begin(const char *dev);
 void disabled_end(const char *dev);

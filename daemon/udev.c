@@ -14,7 +14,7 @@
 
 static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        _cleanup_free_ char *sig = NULL;
+        _cleanup_free_ char *sig = NULL, *cxl_sig = NULL;
 
         (void) manager_refresh(m);
         /* Some changes show no uevent of their own: ndctl destroy-namespace unbinds
@@ -25,11 +25,17 @@ static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                         (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         }
         sig = region_signature(m->regions, m->n_regions);
-        /* Apply when a region appeared, vanished or was enabled, not on the events our own
-         * namespace work causes: that would retry a failing create forever. */
-        if (m->config.daemon.apply == APPLY_AUTO && sig &&
-            (!m->region_signature || !streq(sig, m->region_signature))) {
+        cxl_sig = manager_cxl_signature(m);
+        /* Apply when a region appeared, vanished or was enabled, or (with [cxl-region]s) a
+         * memdev or CXL region came or went, not on the events our own namespace work
+         * causes: that would retry a failing create forever. */
+        if (m->config.daemon.apply != APPLY_AUTO || !sig || !cxl_sig)
+                return 0;
+        if (!m->region_signature || !streq(sig, m->region_signature)) {
                 log_info("Regions changed, reconciling.");
+                (void) manager_apply(m, NULL);
+        } else if (!m->cxl_signature || !streq(cxl_sig, m->cxl_signature)) {
+                log_info("CXL memdevs or regions changed, reconciling.");
                 (void) manager_apply(m, NULL);
         }
         return 0;
@@ -63,6 +69,10 @@ int manager_connect_udev(Manager *m) {
         r = sd_device_monitor_filter_add_match_subsystem_devtype(m->monitor, "nd", NULL);
         if (r >= 0)
                 r = sd_device_monitor_filter_add_match_subsystem_devtype(m->monitor, "dax", NULL);
+        /* memdevs, ports and regions of CXL: [cxl-region]s are assembled when their memdevs
+         * are there */
+        if (r >= 0)
+                r = sd_device_monitor_filter_add_match_subsystem_devtype(m->monitor, "cxl", NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to filter udev events: %m");
         r = sd_device_monitor_attach_event(m->monitor, m->event);

@@ -48,6 +48,36 @@ void cxl_state_done(CxlState *s) {
         *s = (CxlState) {};
 }
 
+void cxl_record_done(CxlRecord *r) {
+        free(r->name);
+        free(r->memdevs);
+        free(r->dpa_before);
+        strv_free(r->decoders);
+        *r = (CxlRecord) {};
+}
+
+void cxl_records_free(CxlRecord *r, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                cxl_record_done(&r[i]);
+        free(r);
+}
+
+const CxlRecord *cxl_record_find(const CxlRecord *r, size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(r[i].name, name))
+                        return &r[i];
+        return NULL;
+}
+
+const CxlRecord *cxl_record_of_region(const CxlRecord *r, size_t n, const CxlRegionState *region) {
+        if (!region || isempty(region->uuid))
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                if (streq(r[i].uuid, region->uuid))
+                        return &r[i];
+        return NULL;
+}
+
 const CxlMemdevState *cxl_state_find_memdev(const CxlState *s, uint64_t serial) {
         for (size_t i = 0; i < s->n_memdevs; i++)
                 if (s->memdevs[i].serial == serial)

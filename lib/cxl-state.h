@@ -63,6 +63,30 @@ typedef struct CxlState {
 
 void cxl_state_done(CxlState *s);
 
+/* What pmemnsd wrote down about a [cxl-region] it assembles (the daemon keeps it in
+ * $STATE_DIRECTORY/cxl/NAME, written before the first kernel write): the uuid that proves a
+ * region ours, and the layout that re-assembly must repeat exactly. The nd region's
+ * interleave-set cookie, and with it every namespace label, hangs on each memdev's serial,
+ * position and DPA offset (drivers/cxl/pmem.c: info[i].offset, info[i].serial), so a
+ * re-assembly that differs in any of them would show the region empty and free to carve. */
+typedef struct CxlRecord {
+        char *name;
+        char uuid[37];
+        uint64_t *memdevs;   /* serials by position */
+        uint64_t *dpa_before; /* per position: pmem DPA other decoders held before ours */
+        size_t n_memdevs;
+        uint64_t size;
+        unsigned granularity;
+        char **decoders;     /* endpoint decoders given (or about to get) DPA, NULL-terminated */
+        bool assembled;      /* it was assembled completely once: its layout is fixed */
+} CxlRecord;
+
+void cxl_record_done(CxlRecord *r);
+void cxl_records_free(CxlRecord *r, size_t n);
+const CxlRecord *cxl_record_find(const CxlRecord *r, size_t n, const char *name);
+/* The record whose uuid this region carries: ownership by uuid, never by name. */
+const CxlRecord *cxl_record_of_region(const CxlRecord *r, size_t n, const CxlRegionState *region);
+
 const CxlMemdevState *cxl_state_find_memdev(const CxlState *s, uint64_t serial);
 const CxlRegionState *cxl_state_find_region(const CxlState *s, const char *dev);
 /* The region carrying this uuid (canonical lower case), NULL if none: ownership is proven by

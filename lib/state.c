@@ -18,6 +18,7 @@ void region_state_done(RegionState *r) {
         free(r->type);
         free(r->provider);
         strv_free(r->memdevs);
+        free(r->assembled_as);
         for (size_t i = 0; i < r->n_namespaces; i++)
                 ns_state_done(&r->namespaces[i]);
         free(r->namespaces);

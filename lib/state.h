@@ -43,6 +43,8 @@ typedef struct RegionState {
         unsigned ways;  /* interleave ways: the CXL region's, else the nd mappings */
         char **memdevs; /* CXL: memdev serials (decimal) in interleave position order; NULL
                          * (shown as empty) elsewhere or when sysfs does not tell */
+        char *assembled_as; /* the [cxl-region] pmemnsd assembled it from (its recorded uuid
+                             * is on the CXL region), NULL otherwise */
         bool labeled;   /* namespaces can be carved (label-capable DIMMs, labels initialised) */
         bool can_init_labels; /* label-less now, but its DIMMs have a label area */
         bool labels_v1_2; /* BTT2 claim class (label-capable DIMMs without v1.1 labels):

@@ -2,6 +2,8 @@
 /* Checks beyond one value: keys of a section against each other (when the section ends),
  * sections against each other (when every file is read), and the granularities against
  * the running kernel. */
+#include <inttypes.h>
+
 #include "conf/conf-internal.h"
 #include "kernel.h"
 #include "util/macro.h"
@@ -66,6 +68,30 @@ void conf_check_region(Parser *p) {
                      FORMAT_SIZE(s->size_max), FORMAT_SIZE(s->size_min));
 }
 
+/* CXL_REGION_UNIT in cxl-state.h: the kernel sizes a region in 256 MiB per way */
+#define CXL_SIZE_UNIT (UINT64_C(256) << 20)
+
+void conf_check_cxl_region(Parser *p) {
+        CxlRegionPolicy *x = &p->config->cxl_regions[p->index];
+
+        if (!seen_line(p, "memdevs")) {
+                DIAG(p, x->line, "memdevs",
+                     "[cxl-region %s] has no 'memdevs' key; name its memdevs by serial in "
+                     "interleave position order, e.g. memdevs = 4660, 4661", x->name);
+                return;
+        }
+        if (x->n_memdevs > 0 && !cxl_ways_valid(x->n_memdevs))
+                DIAG(p, x->memdevs_line, "memdevs",
+                     "[cxl-region %s] names %zu memdevs; a CXL region interleaves "
+                     CXL_WAYS_VALID, x->name, x->n_memdevs);
+        else if (x->n_memdevs > 0 && x->size_kind == SIZE_BYTES && x->size > 0 &&
+                 x->size % (CXL_SIZE_UNIT * x->n_memdevs) != 0)
+                DIAG(p, seen_line(p, "size"), "size",
+                     "size %s in [cxl-region %s] is not a multiple of %s (256M per memdev, the "
+                     "unit the kernel sizes CXL regions in: drivers/cxl/core/region.c)",
+                     FORMAT_SIZE(x->size), x->name, FORMAT_SIZE(CXL_SIZE_UNIT * x->n_memdevs));
+}
+
 static int selector_unknown(const Config *c, ConfDiags *diags, const NamespacePolicy *n) {
         _cleanup_free_ const char **names = NULL;
         _cleanup_free_ char *known = NULL;
@@ -84,10 +110,44 @@ static int selector_unknown(const Config *c, ConfDiags *diags, const NamespacePo
                              c->n_selectors ? known : "none");
 }
 
+/* A memdev serves one [cxl-region]: the DPA order of two regions on one memdev would decide
+ * whether re-assembly finds their labels again. */
+static int check_cxl_regions(const Config *c, ConfDiags *diags) {
+        for (size_t i = 0; i < c->n_cxl_regions; i++) {
+                const CxlRegionPolicy *x = &c->cxl_regions[i];
+                for (size_t j = 0; j < i; j++) {
+                        const CxlRegionPolicy *o = &c->cxl_regions[j];
+                        for (size_t a = 0; a < x->n_memdevs; a++)
+                                for (size_t b = 0; b < o->n_memdevs; b++)
+                                        if (x->memdevs[a] == o->memdevs[b] &&
+                                            conf_diag_add(diags, x->file, x->memdevs_line, "memdevs",
+                                                          "memdev %" PRIu64 " is in [cxl-region %s] and "
+                                                          "in [cxl-region %s] (%s:%u); a memdev can "
+                                                          "serve one", x->memdevs[a], x->name,
+                                                          o->name, o->file, o->line) < 0)
+                                                return -ENOMEM;
+                }
+        }
+        for (size_t i = 0; i < c->n_selectors; i++) {
+                const RegionSelector *s = &c->selectors[i];
+                if (!s->match_cxl_region || config_cxl_region_by_name(c, s->match_cxl_region))
+                        continue;
+                if (conf_diag_add(diags, s->file, s->line, "match.cxl-region",
+                                  "[region %s] selects cxl-region '%s', which is not defined",
+                                  s->name, s->match_cxl_region) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 /* Once every file is read: each policy's selector exists (and its index is resolved), and
  * at most one policy takes the rest of a selector's regions. */
 int conf_check_references(Config *c, ConfDiags *diags) {
         int r;
+
+        r = check_cxl_regions(c, diags);
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < c->n_policies; i++) {
                 NamespacePolicy *n = &c->policies[i];

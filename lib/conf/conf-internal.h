@@ -17,6 +17,7 @@ typedef enum SectionKind {
         SECTION_DAEMON,
         SECTION_REGION,
         SECTION_NAMESPACE,
+        SECTION_CXL_REGION,
         SECTION_BAD, /* an invalid header was reported; its keys are skipped */
 } SectionKind;
 
@@ -68,8 +69,8 @@ int conf_parse(Config *c, ConfDiags *diags, const char *name, const char *text, 
 
 /* keys.c: one row per key */
 typedef struct ConfKey ConfKey;
-/* data: the field at offset in section, the section's struct (DaemonConfig, RegionSelector
- * or NamespacePolicy). A bad value is reported with DIAG and leaves the field as it was. */
+/* data: the field at offset in section, the section's struct (DaemonConfig, RegionSelector,
+ * NamespacePolicy or CxlRegionPolicy). A bad value is reported with DIAG and leaves the field as it was. */
 typedef void (*ConfKeyParser)(Parser *p, const ConfKey *k, const char *value, void *data,
                               void *section);
 struct ConfKey {
@@ -92,6 +93,7 @@ char *conf_join(const char *const *names, size_t n);
 /* check.c: checks that need a whole section, and the whole configuration */
 void conf_check_region(Parser *p);
 void conf_check_namespace(Parser *p);
+void conf_check_cxl_region(Parser *p);
 int conf_check_references(Config *c, ConfDiags *diags);
 
 /* file.c: 0 also when a problem was reported (and *ret is then NULL); negative errno on

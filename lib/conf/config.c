@@ -15,6 +15,22 @@ static void selector_done(RegionSelector *s) {
         free(s->match_dev);
         free(s->match_type);
         free(s->match_provider);
+        free(s->match_cxl_region);
+}
+
+static void cxl_region_policy_done(CxlRegionPolicy *x) {
+        free(x->name);
+        free(x->file);
+        free(x->memdevs);
+        free(x->type);
+}
+
+bool cxl_ways_valid(size_t w) {
+        return w == 1 || w == 2 || w == 3 || w == 4 || w == 6 || w == 8 || w == 12 || w == 16;
+}
+
+bool cxl_granularity_valid(uint64_t g) {
+        return g >= 256 && g <= 16384 && (g & (g - 1)) == 0;
 }
 
 static void policy_done(NamespacePolicy *p) {
@@ -28,8 +44,11 @@ void config_done(Config *c) {
                 selector_done(&c->selectors[i]);
         for (size_t i = 0; i < c->n_policies; i++)
                 policy_done(&c->policies[i]);
+        for (size_t i = 0; i < c->n_cxl_regions; i++)
+                cxl_region_policy_done(&c->cxl_regions[i]);
         free(c->selectors);
         free(c->policies);
+        free(c->cxl_regions);
         strv_free(c->files);
         free(c->daemon.granularity_file);
         *c = (Config) {};
@@ -49,6 +68,13 @@ const RegionSelector *config_selector_by_name(const Config *c, const char *name)
         for (size_t i = 0; i < c->n_selectors; i++)
                 if (streq(c->selectors[i].name, name))
                         return &c->selectors[i];
+        return NULL;
+}
+
+const CxlRegionPolicy *config_cxl_region_by_name(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_cxl_regions; i++)
+                if (streq(c->cxl_regions[i].name, name))
+                        return &c->cxl_regions[i];
         return NULL;
 }
 

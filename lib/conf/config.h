@@ -42,6 +42,7 @@ typedef struct RegionSelector {
         int numa_node;
         char *match_type;     /* "pmem" or "blk", NULL: any */
         char *match_provider; /* glob on the bus provider, NULL: any */
+        char *match_cxl_region; /* the [cxl-region] the nd region was assembled from, NULL: any */
         uint64_t size_min;    /* 0: no bound */
         uint64_t size_max;    /* 0: no bound */
         bool has_granularity;
@@ -75,6 +76,30 @@ typedef struct NamespacePolicy {
         SystemRam system_ram;
 } NamespacePolicy;
 
+/* CXL sizes the kernel accepts: ways 1, 2, 4, 8, 16 and 3, 6, 12 (drivers/cxl/cxl.h
+ * ways_to_eiw()); granularity 256 B to 16 KiB, powers of two (granularity_to_eig()). */
+#define CXL_WAYS_VALID "1, 2, 3, 4, 6, 8, 12 or 16 memdevs"
+#define CXL_GRANULARITY_VALID "256, 512, 1K, 2K, 4K, 8K or 16K"
+
+/* [cxl-region NAME]: a CXL PMEM region that pmemnsd assembles (libcxl) from its memdevs. */
+typedef struct CxlRegionPolicy {
+        char *name;
+        char *file;
+        unsigned line;
+
+        uint64_t *memdevs;   /* serials in interleave position order; ways = n_memdevs */
+        size_t n_memdevs;
+        unsigned memdevs_line;
+        char *type;          /* "pmem", the only type */
+        SizeKind size_kind;  /* SIZE_REST (the default), SIZE_BYTES or SIZE_PERCENT */
+        uint64_t size;
+        unsigned percent;
+        unsigned granularity; /* bytes; 0: what the cxl tool would pick */
+} CxlRegionPolicy;
+
+bool cxl_ways_valid(size_t ways);
+bool cxl_granularity_valid(uint64_t g);
+
 typedef struct DaemonConfig {
         Granularity granularity;
         char *granularity_file; /* where it was set, NULL: the default */
@@ -89,6 +114,8 @@ typedef struct Config {
         size_t n_selectors;
         NamespacePolicy *policies;
         size_t n_policies;
+        CxlRegionPolicy *cxl_regions;
+        size_t n_cxl_regions;
         char **files; /* files read, in order */
         size_t n_files;
 } Config;
@@ -126,6 +153,9 @@ int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags);
 /* Parse configuration text, for tests and fuzzing. policy_files: "name" -> text pairs. */
 int config_load_strings(const char *main_text, const char *const *policy_files, Config *ret,
                         ConfDiags *diags);
+
+/* The [cxl-region] of this name, NULL if none. */
+const CxlRegionPolicy *config_cxl_region_by_name(const Config *c, const char *name);
 
 /* Instance name of a policy: "db" for count 1, "db.N" otherwise. */
 char *policy_instance_name(const NamespacePolicy *p, unsigned index);

@@ -3,6 +3,7 @@
  * struct, the modes it applies to, the valid values), after systemd's config-parse tables
  * (logind-gperf.gperf). The parser (parser.c) finds the row, rejects unknown and repeated
  * keys, and calls the row's parser on the field. */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "conf/conf-internal.h"
@@ -224,6 +225,92 @@ static void parse_sector_size(Parser *p, const ConfKey *k, const char *value, vo
         parse_size_in(p, k, value, data, btt_sector_size_supported);
 }
 
+/* ---- [cxl-region] ----------------------------------------------------------------------- */
+
+/* memdevs = SERIAL[, SERIAL...]: decimal serials as `cxl list -M` prints them, in interleave
+ * position order. */
+static void parse_cxl_memdevs(Parser *p, const ConfKey *k, const char *value, void *data,
+                              void *section) {
+        CxlRegionPolicy *x = section;
+        _cleanup_free_ char *copy = strdup(value);
+        _cleanup_free_ uint64_t *serials = NULL;
+        size_t n = 0;
+        char *save = NULL;
+
+        if (!copy) {
+                p->error = -ENOMEM;
+                return;
+        }
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                uint64_t u;
+                uint64_t *grown;
+
+                t += strspn(t, " \t");
+                t[strcspn(t, " \t")] = '\0';
+                if (parse_u64(t, &u) < 0) {
+                        value_error(p, k->name, value, k->help);
+                        return;
+                }
+                for (size_t i = 0; i < n; i++)
+                        if (serials[i] == u) {
+                                DIAG(p, p->line, k->name,
+                                     "memdev %" PRIu64 " is named twice in 'memdevs' of [%s]; "
+                                     "each memdev holds one position", u, p->section);
+                                return;
+                        }
+                if (n == 16) {
+                        DIAG(p, p->line, k->name,
+                             "'memdevs' in [%s] names more than 16 memdevs; a CXL region "
+                             "interleaves " CXL_WAYS_VALID, p->section);
+                        return;
+                }
+                grown = realloc(serials, sizeof(uint64_t) * (n + 1));
+                if (!grown) {
+                        p->error = -ENOMEM;
+                        return;
+                }
+                serials = grown;
+                serials[n++] = u;
+        }
+        if (n == 0) {
+                value_error(p, k->name, value, k->help);
+                return;
+        }
+        x->memdevs = TAKE_PTR(serials);
+        x->n_memdevs = n;
+        x->memdevs_line = p->line;
+}
+
+static void parse_cxl_type(Parser *p, const ConfKey *k, const char *value, void *data,
+                           void *section) {
+        if (!streq(value, "pmem"))
+                value_error(p, k->name, value, k->help);
+        else
+                parse_string(p, k, value, data, section);
+}
+
+/* size = rest | N% | bytes; whether bytes fit the ways is checked with the whole section */
+static void parse_cxl_size(Parser *p, const ConfKey *k, const char *value, void *data,
+                           void *section) {
+        CxlRegionPolicy *x = section;
+        NamespacePolicy n = {};
+
+        parse_ns_size(p, k, value, NULL, &n);
+        x->size_kind = n.size_kind;
+        x->size = n.size;
+        x->percent = n.percent;
+}
+
+static void parse_cxl_granularity(Parser *p, const ConfKey *k, const char *value, void *data,
+                                  void *section) {
+        uint64_t u;
+
+        if (parse_size(value, &u) < 0 || !cxl_granularity_valid(u))
+                value_error(p, k->name, value, k->help);
+        else
+                *(unsigned *) data = (unsigned) u;
+}
+
 /* ---- the table ----------------------------------------------------------------------------
  * The order of a section's rows is the order "valid keys are" lists them in, and the order
  * in which the mode checks report. */
@@ -247,6 +334,8 @@ const ConfKey conf_keys[] = {
           offsetof(RegionSelector, match_type), ALL, "pmem or blk" },
         { SECTION_REGION, "match.provider", parse_string,
           offsetof(RegionSelector, match_provider), ALL, "a glob on the nd bus provider" },
+        { SECTION_REGION, "match.cxl-region", parse_string,
+          offsetof(RegionSelector, match_cxl_region), ALL, "the name of a [cxl-region ...]" },
         { SECTION_REGION, "match.size-min", parse_size_field,
           offsetof(RegionSelector, size_min), ALL,
           "a size in bytes with an optional K, M, G or T suffix" },
@@ -278,6 +367,18 @@ const ConfKey conf_keys[] = {
           offsetof(NamespacePolicy, sector_size), NS_OPTION_SECTOR_SIZE, BTT_SECTOR_SIZE_VALID },
         { SECTION_NAMESPACE, "system-ram", parse_system_ram,
           offsetof(NamespacePolicy, system_ram), NS_OPTION_SYSTEM_RAM, SYSTEM_RAM_VALID },
+
+        { SECTION_CXL_REGION, "memdevs", parse_cxl_memdevs,
+          offsetof(CxlRegionPolicy, memdevs), ALL,
+          "memdev serial numbers (as `cxl list -M` shows them) in interleave position order, "
+          "separated by commas" },
+        { SECTION_CXL_REGION, "type", parse_cxl_type,
+          offsetof(CxlRegionPolicy, type), ALL, "pmem" },
+        { SECTION_CXL_REGION, "size", parse_cxl_size,
+          offsetof(CxlRegionPolicy, size), ALL,
+          "a size with K, M, G or T (a multiple of 256M per memdev), N% or rest" },
+        { SECTION_CXL_REGION, "interleave-granularity", parse_cxl_granularity,
+          offsetof(CxlRegionPolicy, granularity), ALL, CXL_GRANULARITY_VALID },
         {}
 };
 

@@ -75,7 +75,36 @@ static void add_policy(Parser *p, const char *name) {
         p->kind = SECTION_NAMESPACE;
 }
 
-/* A policy file's header: "region NAME" or "namespace NAME". Returns the kind, with
+static void add_cxl_region(Parser *p, const char *name) {
+        const CxlRegionPolicy *other = config_cxl_region_by_name(p->config, name);
+        CxlRegionPolicy *n;
+
+        if (other) {
+                DIAG(p, p->line, NULL, "cxl-region '%s' is already defined at %s:%u", name,
+                     other->file, other->line);
+                return;
+        }
+        n = realloc(p->config->cxl_regions, sizeof(CxlRegionPolicy) * (p->config->n_cxl_regions + 1));
+        if (!n) {
+                p->error = -ENOMEM;
+                return;
+        }
+        p->config->cxl_regions = n;
+        p->index = p->config->n_cxl_regions++;
+        n[p->index] = (CxlRegionPolicy) {
+                .name = strdup(name),
+                .file = strdup(p->file),
+                .line = p->line,
+                .size_kind = SIZE_REST,
+        };
+        if (!n[p->index].name || !n[p->index].file)
+                p->error = -ENOMEM;
+        p->kind = SECTION_CXL_REGION;
+}
+
+#define SECTIONS_VALID "[region NAME], [namespace NAME] or [cxl-region NAME]"
+
+/* A policy file's header: "region NAME", "namespace NAME" or "cxl-region NAME". Returns the kind, with
  * *ret_name pointing into header, or SECTION_BAD when a problem was reported. */
 static SectionKind policy_header(Parser *p, const char *header, const char **ret_name) {
         _cleanup_free_ char *kind = NULL;
@@ -84,8 +113,7 @@ static SectionKind policy_header(Parser *p, const char *header, const char **ret
         space = strchr(header, ' ');
         if (!space) {
                 DIAG(p, p->line, NULL,
-                     "section [%s] has no name; expected [region NAME] or [namespace NAME]",
-                     header);
+                     "section [%s] has no name; expected " SECTIONS_VALID, header);
                 return SECTION_BAD;
         }
         kind = strndup(header, (size_t) (space - header));
@@ -95,10 +123,9 @@ static SectionKind policy_header(Parser *p, const char *header, const char **ret
         }
         name = space + strspn(space, " \t");
 
-        if (!streq(kind, "region") && !streq(kind, "namespace")) {
+        if (!streq(kind, "region") && !streq(kind, "namespace") && !streq(kind, "cxl-region")) {
                 DIAG(p, p->line, NULL,
-                     "unknown section kind '%s' in [%s]; expected [region NAME] or "
-                     "[namespace NAME]", kind, header);
+                     "unknown section kind '%s' in [%s]; expected " SECTIONS_VALID, kind, header);
                 return SECTION_BAD;
         }
         if (!policy_name_is_valid(name)) {
@@ -108,7 +135,8 @@ static SectionKind policy_header(Parser *p, const char *header, const char **ret
                 return SECTION_BAD;
         }
         *ret_name = name;
-        return streq(kind, "region") ? SECTION_REGION : SECTION_NAMESPACE;
+        return streq(kind, "region") ? SECTION_REGION :
+               streq(kind, "namespace") ? SECTION_NAMESPACE : SECTION_CXL_REGION;
 }
 
 static void begin_section(Parser *p, const char *header) {
@@ -141,6 +169,7 @@ static void begin_section(Parser *p, const char *header) {
         switch (policy_header(p, header, &name)) {
         case SECTION_REGION: add_selector(p, name); break;
         case SECTION_NAMESPACE: add_policy(p, name); break;
+        case SECTION_CXL_REGION: add_cxl_region(p, name); break;
         default: break;
         }
 }
@@ -150,6 +179,8 @@ static void finish_section(Parser *p) {
                 conf_check_namespace(p);
         else if (p->kind == SECTION_REGION)
                 conf_check_region(p);
+        else if (p->kind == SECTION_CXL_REGION)
+                conf_check_cxl_region(p);
         p->section = mfree(p->section);
         p->kind = SECTION_NONE;
         p->n_seen = 0;
@@ -161,6 +192,7 @@ static void *section_target(Parser *p) {
         case SECTION_DAEMON: return &p->config->daemon;
         case SECTION_REGION: return &p->config->selectors[p->index];
         case SECTION_NAMESPACE: return &p->config->policies[p->index];
+        case SECTION_CXL_REGION: return &p->config->cxl_regions[p->index];
         default: return NULL;
         }
 }

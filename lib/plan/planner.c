@@ -14,14 +14,24 @@
 static const char *const plan_action_table[_PLAN_ACTION_MAX] = {
         [PLAN_CREATE] = "create", [PLAN_ADOPT] = "adopt", [PLAN_DRIFT] = "drift",
         [PLAN_CONFLICT] = "conflict", [PLAN_SKIP] = "skip", [PLAN_FAILED] = "failed",
+        [PLAN_ASSEMBLE] = "assemble",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(plan_action, PlanAction, _PLAN_ACTION_MAX)
+
+static void cxl_row_free(CxlRow *x) {
+        if (!x)
+                return;
+        free(x->teardown);
+        free(x->cxl_region);
+        free(x);
+}
 
 void plan_done(Plan *p) {
         for (size_t i = 0; i < p->n_rows; i++) {
                 ns_spec_done(&p->rows[i].spec);
                 free(p->rows[i].message);
+                cxl_row_free(p->rows[i].cxl);
         }
         for (size_t i = 0; i < p->n_regions; i++)
                 free(p->regions[i].region);
@@ -30,9 +40,13 @@ void plan_done(Plan *p) {
         *p = (Plan) {};
 }
 
+const char *plan_row_mode(const PlanRow *row) {
+        return row->cxl ? PLAN_CXL_MODE : ns_mode_to_string(row->spec.mode);
+}
+
 const PlanRow *plan_find_instance(const Plan *p, const char *instance) {
         for (size_t i = 0; i < p->n_rows; i++)
-                if (streq(p->rows[i].spec.name, instance))
+                if (!p->rows[i].cxl && streq(p->rows[i].spec.name, instance))
                         return &p->rows[i];
         return NULL;
 }
@@ -49,6 +63,8 @@ bool selector_matches(const RegionSelector *s, const RegionState *r) {
         if (s->size_min && r->size < s->size_min)
                 return false;
         if (s->size_max && r->size > s->size_max)
+                return false;
+        if (s->match_cxl_region && !streq(s->match_cxl_region, strempty(r->assembled_as)))
                 return false;
         return true;
 }
@@ -948,11 +964,24 @@ static void plan_request(Ctx *c) {
         }
 }
 
+PlanRow *plan_add_row(Plan *p, PlanAction action, const char *name, const char *region) {
+        Ctx c = { .plan = p };
+        PlanRow *row = row_add(&c, action, name, &(RegionState) { .dev = (char *) strempty(region) },
+                               NS_MODE_RAW, -1);
+
+        return c.error < 0 ? NULL : row;
+}
+
 int plan_compute(const PlanInput *in, Plan *ret) {
         Plan plan = {};
         Ctx c = { .in = in, .plan = &plan };
 
-        if (in->request)
+        /* the CXL regions first: the namespaces are carved from what they make */
+        if (in->cxl && !in->request)
+                c.error = plan_cxl_regions(in, &plan);
+        if (c.error < 0)
+                ;
+        else if (in->request)
                 plan_request(&c);
         else
                 for (size_t i = 0; i < in->n_regions && c.error >= 0; i++)

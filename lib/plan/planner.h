@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "conf/config.h"
+#include "cxl-state.h"
 #include "kernel.h"
 #include "pmemns.h"
 #include "state.h"
@@ -20,11 +21,25 @@ typedef enum PlanAction {
         PLAN_CONFLICT,
         PLAN_SKIP,
         PLAN_FAILED,
+        PLAN_ASSEMBLE,  /* a [cxl-region]: assemble it (Plan), assembled (Apply) */
         _PLAN_ACTION_MAX,
         _PLAN_ACTION_INVALID = -EINVAL,
 } PlanAction;
 
 const char *plan_action_to_string(PlanAction a);
+
+/* What a [cxl-region] row carries out. */
+typedef struct CxlRow {
+        size_t policy;         /* index into Config.cxl_regions */
+        char uuid[37];         /* the recorded uuid to assemble with again, "" for a new one */
+        uint64_t size;         /* 0: all the memdevs offer */
+        unsigned granularity;  /* 0: what the cxl tool would pick */
+        char *teardown;        /* a half-made CXL region of ours to take down first, or NULL */
+        char *cxl_region;      /* the CXL region (adopt, drift; Apply: what was assembled) */
+} CxlRow;
+
+/* The mode column of a [cxl-region] row */
+#define PLAN_CXL_MODE "cxl-pmem"
 
 typedef struct PlanRow {
         PlanAction action;
@@ -34,7 +49,12 @@ typedef struct PlanRow {
         ssize_t policy;   /* index into Config.policies, -1 for none */
         uint64_t lost;    /* bytes lost to rounding and placement */
         uint64_t kmem_lost; /* system-ram: bytes kmem will not online */
+        CxlRow *cxl;      /* a [cxl-region] row (spec.name is its name, spec.region the nd
+                           * region it made); NULL: a namespace row */
 } PlanRow;
+
+/* The mode column: the namespace mode, or PLAN_CXL_MODE. */
+const char *plan_row_mode(const PlanRow *row);
 
 typedef struct RegionPlan {
         char *region;
@@ -57,6 +77,10 @@ typedef struct PlanInput {
         const KernelInfo *kernel;
         const RegionState *regions;
         size_t n_regions;
+        /* CXL: the bus and what the daemon recorded of its assemblies. NULL: no CXL rows. */
+        const CxlState *cxl;
+        const CxlRecord *cxl_records;
+        size_t n_cxl_records;
         /* Imperative CreateNamespace: plan just this request instead of the policies. */
         const struct PlanRequest *request;
 } PlanInput;
@@ -73,6 +97,10 @@ typedef struct PlanRequest {
 } PlanRequest;
 
 int plan_compute(const PlanInput *in, Plan *ret);
+/* cxl-rows.c: the [cxl-region] rows, appended to p (plan_compute() puts them first). */
+int plan_cxl_regions(const PlanInput *in, Plan *p);
+/* Append a row (its strings are copied): for plan_compute's parts. */
+PlanRow *plan_add_row(Plan *p, PlanAction action, const char *name, const char *region);
 void plan_done(Plan *p);
 
 /* Does a selector match a region? (all given match.* keys must hold) */
@@ -82,5 +110,5 @@ bool selector_matches(const RegionSelector *s, const RegionState *r);
  * mirroring drivers/nvdimm/region_devs.c:default_align(). */
 uint64_t region_align_for(uint64_t granularity, unsigned ways);
 
-/* Sort rows and report: used by the daemon and --plan. */
+/* The namespace row of a policy instance (never a [cxl-region] row). */
 const PlanRow *plan_find_instance(const Plan *p, const char *instance);

@@ -649,7 +649,7 @@ TEST(unknown_keys_list_the_keys_of_their_section) {
         expect_messages(NULL, "[region r]\nregion = r\n",
                         (const char *const[]) {
                                 "unknown key 'region' in [region r]; valid keys are: match.dev, "
-                                "match.numa-node, match.type, match.provider, match.size-min, "
+                                "match.numa-node, match.type, match.provider, match.cxl-region, match.size-min, "
                                 "match.size-max, granularity, init-labels",
                                 NULL });
         expect_messages("[daemon]\ninit-labels = yes\n", NULL,
@@ -839,4 +839,52 @@ TEST(diagnostic_format_names_the_key_unless_the_message_quotes_it) {
                        "/etc/pmemnsd/policy.d/50-a.conf:4: invalid value 'x' for 'size'; "
                        "/etc/pmemnsd/policy.d: the directory is writable");
         conf_diags_done(&d);
+}
+
+TEST(cxl_region_sections) {
+        Config c = {};
+        ConfDiags d = {};
+
+        CHECK_INT(load(NULL,
+                       "[cxl-region pool]\n"
+                       "memdevs = 4660, 4661\n"
+                       "type = pmem\n"
+                       "size = 512M\n"
+                       "interleave-granularity = 1K\n"
+                       "[cxl-region small]\n"
+                       "memdevs = 7\n"
+                       "[region cxl]\n"
+                       "match.cxl-region = pool\n", &c, &d), 0);
+        CHECK_INT(c.n_cxl_regions, 2);
+        CHECK_STR(c.cxl_regions[0].name, "pool");
+        CHECK_INT(c.cxl_regions[0].n_memdevs, 2);
+        CHECK_U64(c.cxl_regions[0].memdevs[0], 4660);
+        CHECK_U64(c.cxl_regions[0].memdevs[1], 4661);
+        CHECK_INT(c.cxl_regions[0].size_kind, SIZE_BYTES);
+        CHECK_U64(c.cxl_regions[0].size, 512 * MiB);
+        CHECK_INT(c.cxl_regions[0].granularity, 1024);
+        CHECK_INT(c.cxl_regions[1].size_kind, SIZE_REST); /* the default */
+        CHECK_INT(c.cxl_regions[1].granularity, 0);
+        CHECK_STR(c.selectors[0].match_cxl_region, "pool");
+        config_done(&c);
+        conf_diags_done(&d);
+
+        expect_error("[cxl-region p]\ntype = pmem\n", 1, "memdevs", "has no 'memdevs' key");
+        expect_error("[cxl-region p]\nmemdevs = 1, 2, 1\n", 2, "memdevs", "memdev 1 is named twice");
+        expect_error("[cxl-region p]\nmemdevs = 1, x\n", 2, "memdevs", "expected memdev serial numbers");
+        expect_error("[cxl-region p]\nmemdevs = 1,2,3,4,5\n", 2, "memdevs",
+                     "names 5 memdevs; a CXL region interleaves 1, 2, 3, 4, 6, 8, 12 or 16 memdevs");
+        expect_error("[cxl-region p]\nmemdevs = 1\ntype = ram\n", 3, "type", "expected pmem");
+        expect_error("[cxl-region p]\nmemdevs = 1, 2\nsize = 256M\n", 3, "size",
+                     "not a multiple of 512M (256M per memdev");
+        expect_error("[cxl-region p]\nmemdevs = 1\ninterleave-granularity = 100\n", 3,
+                     "interleave-granularity", "expected 256, 512, 1K, 2K, 4K, 8K or 16K");
+        expect_error("[cxl-region p]\nmemdevs = 1\n[cxl-region q]\nmemdevs = 2, 1\n", 4, "memdevs",
+                     "memdev 1 is in [cxl-region q] and in [cxl-region p]");
+        expect_error("[region r]\nmatch.cxl-region = nope\n", 1, "match.cxl-region",
+                     "selects cxl-region 'nope', which is not defined");
+        expect_error("[cxl-region p]\nmemdevs = 1\n[cxl-region p]\nmemdevs = 2\n", 3, NULL,
+                     "cxl-region 'p' is already defined at 50-test.conf:1");
+        expect_error("[cxl p]\nmemdevs = 1\n", 1, NULL,
+                     "expected [region NAME], [namespace NAME] or [cxl-region NAME]");
 }

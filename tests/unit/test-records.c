@@ -99,3 +99,49 @@ TEST(made_by_create_namespace) {
 TEST(boot_id) {
         CHECK(uuid_string_valid(current_boot_id()));
 }
+
+TEST(cxl_record_round_trip) {
+        uint64_t serials[] = { 4660, 4661 }, dpa[] = { 0, 268435456 };
+        char *decoders[] = { (char *) "decoder2.0", (char *) "decoder3.0", NULL };
+        CxlRecord rec = { .name = (char *) "pool", .memdevs = serials, .dpa_before = dpa,
+                          .n_memdevs = 2, .size = 1073741824, .granularity = 256,
+                          .decoders = decoders, .assembled = true }, *got = NULL;
+        size_t n = 0;
+        char path[256];
+        FILE *f;
+
+        setup();
+        snprintf(rec.uuid, sizeof(rec.uuid), "4b7a3bd2-8cc7-4b8e-9f3a-8c2a1d6a0f11");
+        CHECK_INT(cxl_record_save(&rec), 0);
+        /* a name that is not a policy name is no record, and a damaged file is skipped */
+        snprintf(path, sizeof(path), "%s/cxl/broken", dir);
+        CHECK((f = fopen(path, "we")) != NULL);
+        if (f) {
+                fputs("uuid=nonsense\nmemdevs=1\n", f);
+                fclose(f);
+        }
+        CHECK_INT(cxl_records_load(&got, &n), 0);
+        CHECK_INT(n, 1);
+        if (n == 1) {
+                CHECK_STR(got[0].name, "pool");
+                CHECK_STR(got[0].uuid, rec.uuid);
+                CHECK_INT(got[0].n_memdevs, 2);
+                CHECK_U64(got[0].memdevs[1], 4661);
+                CHECK(got[0].dpa_before != NULL);
+                if (got[0].dpa_before)
+                        CHECK_U64(got[0].dpa_before[1], 268435456);
+                CHECK_U64(got[0].size, 1073741824);
+                CHECK_INT(got[0].granularity, 256);
+                CHECK_STR(got[0].decoders[1], "decoder3.0");
+                CHECK(got[0].assembled);
+        }
+        cxl_records_free(got, n);
+
+        cxl_record_remove("pool");
+        CHECK_INT(cxl_records_load(&got, &n), 0);
+        CHECK_INT(n, 0);
+        cxl_records_free(got, n);
+        /* a name with a slash never reaches the file system */
+        rec.name = (char *) "../x";
+        CHECK_INT(cxl_record_save(&rec), -EINVAL);
+}
