@@ -118,6 +118,13 @@ void print_map(const Objects *o, const char *region) {
                 }
                 printf("%s (%s, %s free, %s lost to alignment)\n", strempty(reg->device), FORMAT_SIZE(size),
                        FORMAT_SIZE(reg->available_size), FORMAT_SIZE(reg->lost_to_alignment));
+                /* a CXL region: what it is made of (the plan says whether pmemnsd assembled it) */
+                if (reg->memdevs && reg->memdevs[0]) {
+                        printf("  %s, %" PRIu32 "-way from memdevs", strempty(reg->provider), reg->interleave_ways);
+                        for (size_t k = 0; reg->memdevs[k]; k++)
+                                printf("%s%s", k ? "," : " ", reg->memdevs[k]);
+                        printf("%s%s\n", isempty(reg->policy) ? "" : ", selector ", strempty(reg->policy));
+                }
                 for (size_t k = 0; k < n_ns; k++) {
                         const NamespaceInfo *n = objects_find_namespace(o, reg->namespaces[k]);
                         uint64_t s, e;

@@ -105,10 +105,30 @@ void manager_cxl_recover(Manager *m) {
 
         for (size_t i = 0; i < m->n_cxl_records; i++) {
                 CxlRecord *rec = &m->cxl_records[i];
+                const CxlRegionState *cr;
                 bool kept = false;
 
-                if (record_has_region(m, rec))
-                        continue; /* the plan adopts it, or takes a half-made one down */
+                /* created in this boot and killed before its uuid was written: the empty
+                 * region the record names (a region of no size and no uuid holds no data) */
+                if (rec->creating && streq(rec->boot_id, current_boot_id()) &&
+                    (cr = cxl_state_find_region(&m->cxl, rec->creating)) && isempty(cr->uuid)) {
+                        _cleanup_free_ char *err = NULL;
+                        int r;
+
+                        if (!c && cxl_open(&c) < 0)
+                                return;
+                        r = cxl_delete_empty_region(c, rec->creating, &err);
+                        if (r >= 0)
+                                log_notice("Deleted %s, left empty by an interrupted assembly of "
+                                           "cxl-region '%s'.", rec->creating, rec->name);
+                        else
+                                log_warning("Cannot delete %s, left by an interrupted assembly of "
+                                            "cxl-region '%s': %s", rec->creating, rec->name,
+                                            err ?: strerror(-r));
+                        changed = true;
+                }
+                /* DPA on a recorded decoder that no region has as a target: also beside a
+                 * half-made region of ours (killed before setting that target) */
                 for (size_t j = 0; rec->decoders && rec->decoders[j]; j++) {
                         _cleanup_free_ char *err = NULL;
                         int r;
@@ -120,25 +140,27 @@ void manager_cxl_recover(Manager *m) {
                                 log_notice("Freed the DPA of %s: an interrupted assembly of "
                                            "cxl-region '%s' had left it.", rec->decoders[j], rec->name);
                                 changed = true;
-                        } else if (r < 0 && r != -ENOENT) {
-                                /* -EBUSY: in a region now, which is not ours (no region has
-                                 * our uuid): not ours to free */
-                                if (r != -EBUSY)
-                                        kept = true;
+                        } else if (r < 0 && r != -ENOENT && r != -EBUSY) {
+                                /* -EBUSY: a target of a region (ours, or one an admin made
+                                 * since): not stray */
+                                kept = true;
                                 log_warning("Cannot free the DPA of %s left by an interrupted "
                                             "assembly of cxl-region '%s': %s", rec->decoders[j],
                                             rec->name, err ?: strerror(-r));
                         }
                 }
+                if (record_has_region(m, rec))
+                        continue; /* the plan adopts it, or takes a half-made one down */
                 if (kept)
                         continue;
                 if (!rec->assembled) {
                         /* never assembled: nothing of it remains, and its layout binds nothing */
                         cxl_record_remove(rec->name);
                         changed = true;
-                } else if (rec->decoders) {
+                } else if (rec->decoders || rec->creating) {
                         strv_free(rec->decoders);
                         rec->decoders = NULL;
+                        rec->creating = mfree(rec->creating);
                         (void) cxl_record_save(rec);
                 }
         }
@@ -168,6 +190,18 @@ static int record_decoder(const char *decoder, void *userdata) {
 
         if (strv_push(&rec->decoders, &n, decoder) < 0)
                 return -ENOMEM;
+        return cxl_record_save(rec);
+}
+
+/* will_create: the region's name goes into the record before it is created */
+static int record_creating(const char *region, void *userdata) {
+        CxlRecord *rec = userdata;
+
+        free(rec->creating);
+        rec->creating = strdup(region);
+        if (!rec->creating)
+                return -ENOMEM;
+        snprintf(rec->boot_id, sizeof(rec->boot_id), "%s", current_boot_id());
         return cxl_record_save(rec);
 }
 
@@ -229,14 +263,19 @@ static int assemble_row(Manager *m, CxlCtx *c, PlanRow *row, char **err) {
                                  .size = row->cxl->size,
                                  .granularity = row->cxl->granularity,
                                  .will_allocate = record_decoder,
+                                 .will_create = record_creating,
                                  .userdata = &rec,
                          }, uu, &a, err);
         if (r < 0) {
-                /* rolled back; what a failed rollback left, the record lets the next
-                 * reconcile free (manager_cxl_recover()) */
+                /* rolled back; settle on a fresh view now: a record of a region never
+                 * assembled goes when nothing of it is left, what a failed rollback left is
+                 * freed by the record */
+                (void) manager_cxl_read(m);
+                manager_cxl_recover(m);
                 return r;
         }
         rec.assembled = true;
+        rec.creating = mfree(rec.creating);
         rec.size = a.size;
         rec.granularity = a.granularity;
         if (cxl_record_save(&rec) < 0)

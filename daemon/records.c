@@ -256,6 +256,8 @@ int cxl_record_save(const CxlRecord *rec) {
         for (size_t i = 0; rec->decoders && rec->decoders[i]; i++)
                 fprintf(f, "%s%s", i ? "," : "", rec->decoders[i]);
         fprintf(f, "\nassembled=%s\n", rec->assembled ? "yes" : "no");
+        if (rec->creating)
+                fprintf(f, "creating=%s\nboot=%s\n", rec->creating, rec->boot_id);
         if (fclose(f) != 0)
                 return -ENOMEM;
         r = record_write("cxl", rec->name, buf);
@@ -349,6 +351,13 @@ static int cxl_record_parse(const char *dir, const char *name, CxlRecord *rec) {
                         r = names_parse(v, &rec->decoders);
                 else if (streq(line, "assembled"))
                         rec->assembled = streq(v, "yes");
+                else if (streq(line, "creating") && *v && !strchr(v, '/')) {
+                        free(rec->creating);
+                        rec->creating = strdup(v);
+                        if (!rec->creating)
+                                r = -ENOMEM;
+                } else if (streq(line, "boot"))
+                        snprintf(rec->boot_id, sizeof(rec->boot_id), "%s", v);
         }
         fclose(f);
         if (r == -ENOMEM)

@@ -53,6 +53,7 @@ void cxl_record_done(CxlRecord *r) {
         free(r->memdevs);
         free(r->dpa_before);
         strv_free(r->decoders);
+        free(r->creating);
         *r = (CxlRecord) {};
 }
 

@@ -79,6 +79,8 @@ typedef struct CxlRecord {
         unsigned granularity;
         char **decoders;     /* endpoint decoders given (or about to get) DPA, NULL-terminated */
         bool assembled;      /* it was assembled completely once: its layout is fixed */
+        char *creating;      /* the region an assembly was about to create, NULL when none */
+        char boot_id[37];    /* the boot that assembly ran in */
 } CxlRecord;
 
 void cxl_record_done(CxlRecord *r);
@@ -104,6 +106,10 @@ typedef struct CxlAssembleSpec {
          * no uuid, only that record proves it ours (cxl_free_stray_dpa()). NULL: none; < 0
          * fails the assembly. */
         int (*will_allocate)(const char *endpoint_decoder, void *userdata);
+        /* called with the name the region will get before it is created, and again with the
+         * one it got if that differs: a crash before the uuid is written leaves an empty
+         * region that only this record names. NULL: none; < 0 fails the assembly. */
+        int (*will_create)(const char *region, void *userdata);
         void *userdata;
 } CxlAssembleSpec;
 

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cxl/cxl-internal.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/size.h"
 
@@ -95,12 +96,32 @@ int cxl_assemble(CxlCtx *c, const CxlAssembleSpec *spec, const uuid_t uuid, CxlA
         root = cxl_decoder_get_by_name(c->cxl, p.decoder->dev);
         if (!root)
                 return fail(err, ENODEV, "root decoder %s is gone", p.decoder->dev);
+        /* the name the kernel will give the region (it takes a create only with the id
+         * create_pmem_region shows: drivers/cxl/core/region.c), recorded before: a crash
+         * before the uuid is written leaves an empty region only the record names */
+        if (spec->will_create) {
+                _cleanup_free_ char *next = NULL;
+                char path[PATH_MAX];
+
+                snprintf(path, sizeof(path), "/sys/bus/cxl/devices/%s/create_pmem_region", p.decoder->dev);
+                r = read_one_line_file(path, &next);
+                if (r < 0)
+                        return fail(err, r, "reading %s", path);
+                r = spec->will_create(next, spec->userdata);
+                if (r < 0)
+                        return fail(err, r, "recording the creation of %s", next);
+        }
         region = cxl_decoder_create_pmem_region(root);
         if (!region)
                 return fail(err, ENXIO, "creating a pmem region under %s", p.decoder->dev);
         dev = strdup(cxl_region_get_devname(region));
         if (!dev) {
                 r = -ENOMEM;
+                goto undo;
+        }
+        /* another creator raced us to that id: record the one we got */
+        if (spec->will_create && (r = spec->will_create(dev, spec->userdata)) < 0) {
+                fail(err, r, "recording the creation of %s", dev);
                 goto undo;
         }
         log_debug("%s: created under %s", dev, p.decoder->dev);

@@ -48,6 +48,11 @@ int cxl_assemble(CxlCtx *c, const CxlAssembleSpec *spec, const uuid_t uuid, CxlA
  * (an active namespace keeps it). Fault points: cxl-teardown-after-disable, -reset. */
 int cxl_disassemble(CxlCtx *c, const char *region, const char *expect_uuid, char **ret_error);
 
+/* Delete a region that holds nothing: no uuid, no size, no target (what a crash right after
+ * creating it leaves). Deleting it cannot lose data; the caller deletes only the one it
+ * recorded creating in this boot. -EBUSY if it holds anything, -ENOENT if there is none. */
+int cxl_delete_empty_region(CxlCtx *c, const char *region, char **ret_error);
+
 /* Give back the DPA of an endpoint decoder that is in no region: what a crash between
  * allocating DPA and setting the target leaves (cxl-after-dpa), for a decoder the caller
  * recorded through will_allocate. 1 if it freed some, 0 if the decoder holds none, -EBUSY

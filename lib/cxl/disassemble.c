@@ -114,3 +114,27 @@ int cxl_free_stray_dpa(CxlCtx *c, const char *name, char **ret_error) {
                 return fail(ret_error, r, "freeing the DPA of %s", name);
         return 1;
 }
+
+int cxl_delete_empty_region(CxlCtx *c, const char *name, char **ret_error) {
+        struct cxl_region *region = find_cxl_region(c, name);
+        unsigned long long size;
+        unsigned ways;
+        char uuid[37];
+        int r;
+
+        if (!region)
+                return fail(ret_error, ENOENT, "CXL region %s", name);
+        region_uuid_string(region, uuid);
+        size = cxl_region_get_size(region);
+        ways = cxl_region_get_interleave_ways(region);
+        if (uuid[0] || (size != 0 && size != ULLONG_MAX))
+                return fail(ret_error, EBUSY, "%s is not empty (uuid %s, size %llu)", name,
+                            uuid[0] ? uuid : "none", size == ULLONG_MAX ? 0 : size);
+        for (unsigned i = 0; ways != UINT_MAX && i < ways && i < CXL_MAX_WAYS; i++)
+                if (cxl_region_get_target_decoder(region, (int) i))
+                        return fail(ret_error, EBUSY, "%s has a target", name);
+        r = cxl_region_delete(region);
+        if (r < 0)
+                return fail(ret_error, r, "deleting %s", name);
+        return 0;
+}

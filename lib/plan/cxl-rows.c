@@ -195,9 +195,45 @@ static int plan_one(const PlanInput *in, size_t index, Plan *plan) {
                        rec && rec->assembled ? ", as assembled before" : "");
 }
 
+/* The namespace policies that draw from a [cxl-region] with no nd region yet: a skip row per
+ * instance, so the plan shows them (Apply plans them again once it is assembled). */
+static int plan_waiting(const PlanInput *in, const CxlRegionPolicy *x, PlanAction cxl_action, Plan *plan) {
+        const Config *c = in->config;
+
+        for (size_t i = 0; i < in->n_regions; i++)
+                if (streq(strempty(in->regions[i].assembled_as), x->name))
+                        return 0;
+        for (size_t p = 0; p < c->n_policies; p++) {
+                const NamespacePolicy *n = &c->policies[p];
+                const RegionSelector *sel = n->selector_index < c->n_selectors ? &c->selectors[n->selector_index] : NULL;
+
+                if (!sel || !sel->match_cxl_region || !streq(sel->match_cxl_region, x->name))
+                        continue;
+                for (unsigned k = 0; k < n->count; k++) {
+                        _cleanup_free_ char *inst = policy_instance_name(n, k);
+                        PlanRow *row;
+
+                        if (!inst)
+                                return -ENOMEM;
+                        row = plan_add_row(plan, PLAN_SKIP, inst, NULL);
+                        if (!row)
+                                return -ENOMEM;
+                        row->spec.mode = n->mode;
+                        row->policy = (ssize_t) p;
+                        if (row_say(row, "region selector '%s' waits for cxl-region '%s' (%s)", sel->name,
+                                    x->name, cxl_action == PLAN_ASSEMBLE ? "to be assembled first" :
+                                    "not assembled") < 0)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
 int plan_cxl_regions(const PlanInput *in, Plan *plan) {
         for (size_t i = 0; i < in->config->n_cxl_regions; i++) {
                 int r = plan_one(in, i, plan);
+                if (r >= 0)
+                        r = plan_waiting(in, &in->config->cxl_regions[i], plan->rows[plan->n_rows - 1].action, plan);
                 if (r < 0)
                         return r;
         }

@@ -96,8 +96,12 @@ TEST(nothing_assembled_yet_plans_an_assembly_first) {
 
         load(policy_2way, &c);
         plan_on(&c, &s, NULL, 0, NULL, 0, &p);
-        CHECK_INT(p.n_rows, 1); /* no nd region yet: no namespace row */
+        CHECK_INT(p.n_rows, 2);
         CHECK_INT(p.rows[0].action, PLAN_ASSEMBLE);
+        /* no nd region yet: the namespace waits for it */
+        CHECK_INT(p.rows[1].action, PLAN_SKIP);
+        CHECK_STR(p.rows[1].spec.name, "db");
+        CHECK_STR(p.rows[1].message, "region selector 'cxl' waits for cxl-region 'pool' (to be assembled first)");
         CHECK_STR(p.rows[0].spec.name, "pool");
         CHECK_STR(p.rows[0].spec.region, "");
         CHECK_STR(plan_row_mode(&p.rows[0]), "cxl-pmem");
@@ -115,9 +119,10 @@ TEST(a_missing_memdev_is_a_skip_that_names_it) {
 
         load(policy_2way, &c);
         plan_on(&c, &s, NULL, 0, NULL, 0, &p);
-        CHECK_INT(p.n_rows, 1);
+        CHECK_INT(p.n_rows, 2);
         CHECK_INT(p.rows[0].action, PLAN_SKIP);
         CHECK_CONTAINS(p.rows[0].message, "memdev 4661 is not present");
+        CHECK_STR(p.rows[1].message, "region selector 'cxl' waits for cxl-region 'pool' (not assembled)");
 }
 
 TEST(our_complete_region_is_adopted_and_its_nd_region_selected) {
@@ -149,8 +154,10 @@ TEST(our_complete_region_is_adopted_and_its_nd_region_selected) {
         plan_done(&p);
         nd.assembled_as = NULL;
         plan_on(&c, &s, NULL, 0, &nd, 1, &p);
-        CHECK_INT(p.n_rows, 1);
+        CHECK_INT(p.n_rows, 2);
         CHECK_INT(p.rows[0].action, PLAN_SKIP); /* the memdevs are in the admin's region */
+        CHECK_CONTAINS(p.rows[0].message, "memdev 4660 is in region0 (uuid " UUID_OURS "), which pmemnsd did not assemble");
+        CHECK_INT(p.rows[1].action, PLAN_SKIP); /* db is not carved from it */
 }
 
 TEST(a_region_with_another_uuid_is_not_ours) {
@@ -167,8 +174,9 @@ TEST(a_region_with_another_uuid_is_not_ours) {
         used[0].free_decoder = used[1].free_decoder = NULL;
         load(policy_2way, &c);
         plan_on(&c, &s, &rec, 1, NULL, 0, &p);
-        CHECK_INT(p.n_rows, 1);
+        CHECK_INT(p.n_rows, 2);
         CHECK_INT(p.rows[0].action, PLAN_SKIP);
+        CHECK_CONTAINS(p.rows[0].message, "memdev 4660 is in region0 (uuid " UUID_ADMIN "), which pmemnsd did not assemble: left as it is");
         CHECK(!p.rows[0].cxl->teardown);
 }
 
