@@ -277,6 +277,9 @@ if ! wait_for 240 cxl_up ||
         fail "not re-assembled within 300 s of the script's start"
 fi
 log "re-assembled at start after $(elapsed) of the script ($(systemctl show -p ActiveEnterTimestamp --value pmemnsd.service))"
+# by the daemon, from its record (the test ran no cxl command)
+journalctl -u pmemnsd -o cat | grep "cxl-region 'pool': assembled .*, as assembled before" ||
+        fail "pmemnsd did not log re-assembling pool from its record"
 wait_for 60 sh -c "$B get-property org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager State | grep -q -E 'idle|degraded'" || true
 rows Plan /tmp/plan.tsv
 check_pool_row /tmp/plan.tsv adopt
@@ -297,6 +300,8 @@ if [ "$LAYOUT" = single ]; then
         wait_for 120 cxl_up ||
                 fail "not re-assembled after the memdev event"
         wait_for 60 all_ns_there || fail "namespaces not back after the memdev event"
+        check_eq "$(journalctl -u pmemnsd -o cat | grep -c "cxl-region 'pool': assembled .*, as assembled before")" 2 \
+                "re-assemblies logged by pmemnsd in this boot"
         wait_for 60 sh -c "$B get-property org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager State | grep -q -E 'idle|degraded'" || true
         rows Plan /tmp/plan2.tsv
         check_pool_row /tmp/plan2.tsv adopt
