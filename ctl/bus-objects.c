@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "bus-objects.h"
 #include "output.h"
@@ -104,6 +105,10 @@ int bus_connect(sd_bus **ret) {
                 r = sd_bus_open_system(&bus);
         if (r < 0)
                 return die("cannot connect to the system bus: %s", strerror(-r));
+        /* as systemctl: on a terminal, polkit may ask the user's agent to authenticate for
+         * the mutating calls (auth_admin_keep); a script is refused at once instead */
+        if (isatty(STDIN_FILENO))
+                (void) sd_bus_set_allow_interactive_authorization(bus, true);
         *ret = TAKE_PTR(bus);
         return 0;
 }

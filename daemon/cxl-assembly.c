@@ -95,10 +95,6 @@ char *manager_cxl_signature(const Manager *m) {
  * leaves DPA that no region shows: only our record names the decoder. A region of ours left
  * half-made (its uuid written, not enabled) is what the plan's assemble row takes down. */
 
-static bool record_has_region(const Manager *m, const CxlRecord *rec) {
-        return cxl_state_find_region_by_uuid(&m->cxl, rec->uuid) != NULL;
-}
-
 void manager_cxl_recover(Manager *m) {
         CxlCtx *c = NULL;
         bool changed = false;
@@ -149,7 +145,18 @@ void manager_cxl_recover(Manager *m) {
                                             rec->name, err ?: strerror(-r));
                         }
                 }
-                if (record_has_region(m, rec))
+                cr = cxl_state_find_region_by_uuid(&m->cxl, rec->uuid);
+                if (cr && cr->committed && cr->enabled && cr->nd_region && (!rec->assembled || rec->creating)) {
+                        /* interrupted after the enable: assembled, only the record lags */
+                        rec->assembled = true;
+                        rec->creating = mfree(rec->creating);
+                        rec->size = cr->size;
+                        rec->granularity = cr->granularity;
+                        if (cxl_record_save(rec) >= 0)
+                                log_notice("cxl-region '%s': %s was assembled completely before an "
+                                           "interruption; recorded as assembled.", rec->name, cr->dev);
+                }
+                if (cr)
                         continue; /* the plan adopts it, or takes a half-made one down */
                 if (kept)
                         continue;

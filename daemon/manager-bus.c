@@ -8,6 +8,7 @@
 #include <uuid.h>
 
 #include "bus.h"
+#include "polkit.h"
 #include "util/log.h"
 #include "util/size.h"
 
@@ -29,53 +30,17 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "s", manager_state_to_string(m->state));
 }
 
-/* Mutating methods: root only, decided here from the caller's credentials and not only by
- * the bus policy. Checked before the arguments, so that an unprivileged caller learns
- * nothing about them. A caller whose credentials cannot be read is refused: typically one
- * that sent its call without waiting for the answer and disconnected, after which the bus
- * no longer knows its sender name (sd-bus gives -ENXIO, or -ESRCH when its process went away
- * between the bus's answer and the look-up in /proc). */
-static int verify_root(sd_bus_message *msg, const char *method, sd_bus_error *error) {
-        const char *sender = sd_bus_message_get_sender(msg) ?: "unknown";
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t uid;
-        pid_t pid = 0;
-        int r;
-
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_PID |
-                                                   SD_BUS_CREDS_AUGMENT, &creds);
-        if (r == -ENXIO || r == -ESRCH) {
-                log_warning("Denied %s(): the caller (sender %s) disconnected before its credentials "
-                            "could be read.", method, sender);
-                return bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                      "%s() is for root only, and the caller's credentials could not "
-                                      "be read", method);
-        }
-        if (r < 0) {
-                log_warning_errno(r, "Denied %s(): the credentials of the caller (sender %s) could not "
-                                  "be read: %m", method, sender);
-                return bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                      "%s() is for root only, and the caller's credentials could not "
-                                      "be read", method);
-        }
-        r = sd_bus_creds_get_euid(creds, &uid);
-        if (r < 0)
-                r = sd_bus_creds_get_uid(creds, &uid);
-        (void) sd_bus_creds_get_pid(creds, &pid);
-        if (r < 0) {
-                log_warning_errno(r, "Denied %s(): the bus gave no user id for the caller (sender %s, "
-                                  "pid %d): %m", method, sender, (int) pid);
-                return bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                      "%s() is for root only, and the caller's user id could not be read",
-                                      method);
-        }
-        if (uid == 0)
-                return 0;
-        log_warning("Denied %s() to uid %u pid %d (sender %s): root only.", method, (unsigned) uid,
-                    (int) pid, sender);
-        return bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                              "%s() changes namespaces and is for root only", method);
-}
+/* Mutating methods: root, or a user polkit grants the method's action to (polkit.h). On
+ * the first dispatch of a non-root caller's call polkit is asked and the handler returns 1
+ * (handled, no reply yet); the call is dispatched again with polkit's answer. */
+#define AUTHORIZE(m, msg, action, method, error)                                        \
+        do {                                                                            \
+                int _r = polkit_verify(&(m)->polkit, (msg), (action), (method), (error)); \
+                if (_r < 0)                                                             \
+                        return _r;                                                      \
+                if (_r == 0)                                                            \
+                        return 1; /* asked polkit: dispatched again with its answer */  \
+        } while (0)
 
 int bus_append_plan_rows(sd_bus_message *reply, const Plan *plan) {
         int r = sd_bus_message_open_container(reply, 'a', PMEMNSD_PLAN_ROW_SIGNATURE);
@@ -132,9 +97,7 @@ static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error
         _cleanup_(plan_done) Plan plan = {};
         int r;
 
-        r = verify_root(msg, "Apply", error);
-        if (r < 0)
-                return r;
+        AUTHORIZE(m, msg, POLKIT_ACTION_APPLY, "Apply", error);
         r = manager_apply(m, &plan);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to apply: %m");
@@ -146,9 +109,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         _cleanup_free_ char *err = NULL;
         int r;
 
-        r = verify_root(msg, "Reload", error);
-        if (r < 0)
-                return r;
+        AUTHORIZE(m, msg, POLKIT_ACTION_RELOAD, "Reload", error);
         r = manager_reload(m, &err);
         if (r < 0 && err)
                 return bus_error_setf(error, PMEMNSD_ERROR_INVALID_CONFIG,
@@ -252,9 +213,7 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
         uint64_t size;
         int r;
 
-        r = verify_root(msg, "CreateNamespace", error);
-        if (r < 0)
-                return r;
+        AUTHORIZE(m, msg, POLKIT_ACTION_CREATE_NAMESPACE, "CreateNamespace", error);
         r = sd_bus_message_read(msg, "sst", &region, &mode, &size);
         if (r < 0)
                 return r;
@@ -310,9 +269,7 @@ static int method_destroy_namespace(sd_bus_message *msg, void *userdata, sd_bus_
         _cleanup_free_ char *dev = NULL, *err = NULL;
         int r;
 
-        r = verify_root(msg, "DestroyNamespace", error);
-        if (r < 0)
-                return r;
+        AUTHORIZE(m, msg, POLKIT_ACTION_DESTROY_NAMESPACE, "DestroyNamespace", error);
         r = sd_bus_message_read(msg, "o", &path);
         if (r < 0)
                 return r;

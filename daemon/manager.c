@@ -10,6 +10,7 @@
 
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
+#include "polkit.h"
 #include "records.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -55,6 +56,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->refresh_timer);
         sd_device_monitor_unref(m->monitor);
         manager_bus_sync_done(m);
+        polkit_registry_free(m->polkit); /* before the bus: its queries hold messages of it */
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_done(&m->config);

@@ -59,6 +59,9 @@ typedef struct Manager {
         ManagerState state;
         bool ready; /* READY=1 sent: until then each create extends the start timeout */
 
+        /* polkit.c: authorization questions in flight and answered (polkit.h) */
+        struct PolkitRegistry *polkit;
+
         /* bus-sync.c: objects whose PropertiesChanged waits for the next loop iteration */
         sd_event_source *bus_changes_event;
         char **bus_changed;

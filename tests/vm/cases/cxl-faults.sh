@@ -2,7 +2,8 @@
 # The daemon's CXL assembly under fault injection (issue 12, -Dfault-injection=true): a
 # [cxl-region] of two memdevs (2-way); no namespace policy, to keep each run short (the
 # namespaces on an assembled region are vm-cxl-region's).
-# - every assembly step failing: the Apply row is `failed` naming the step, the rollback
+# - a step failing (the first, a middle and the last; `all`: each): the Apply row is
+#   `failed` naming the step, the rollback
 #   leaves no decoder programmed, no DPA held, no region, and the record of a region never
 #   assembled is gone;
 # - a SIGKILL after every step (the daemon's start-up reconcile): the next start finishes
@@ -75,8 +76,14 @@ finished() {
 POINTS=(cxl-after-create cxl-after-uuid cxl-after-size cxl-after-dpa cxl-after-dpa@2
         cxl-after-target cxl-after-target@2 cxl-after-commit cxl-after-enable)
 
-log "every step failing"
-for p in "${POINTS[@]}"; do
+# failing, the rollback is cxl_assemble()'s, which vm-cxl-assemble fails at every step; here
+# what the daemon adds (the row, the record), at the first, a middle and the last step
+# (`cxl-faults.sh all`: every step)
+FAIL_POINTS=(cxl-after-create cxl-after-dpa@2 cxl-after-enable)
+[ "${1:-}" = all ] && FAIL_POINTS=("${POINTS[@]}")
+
+log "steps failing"
+for p in "${FAIL_POINTS[@]}"; do
         pmemnsd_restart "$p:fail"
         pmemnsd_apply > /tmp/apply.tsv
         row=$(grep -P '^\w+\tpool\t' /tmp/apply.tsv || true)
@@ -92,9 +99,11 @@ done
 log "SIGKILL after every step"
 for p in "${POINTS[@]}"; do
         pmemnsd_restart "$p:kill"
+        since=$(date +%s)
         pmemnsd_apply > /dev/null 2>&1 && fail "Apply returned with a kill at $p"
-        wait_for 10 bash -c '! systemctl -q is-active pmemnsd.service' || fail "pmemnsd not killed at $p"
-        check_eq "$(systemctl show -P ExecMainStatus pmemnsd.service)" 9 "killed by SIGKILL at $p"
+        # (after the enable, the new nd region's udev event may start the service again)
+        wait_for 10 bash -c "journalctl -u pmemnsd --since @$since -o cat | grep -q 'code=killed, status=9/KILL'" ||
+                fail "pmemnsd not killed at $p"
         echo "left at $p: $(leftovers | tr '\n' ';')"
         grep -q . /var/lib/pmemnsd/cxl/pool || fail "no record before the first write ($p)"
         pmemnsd_restart
@@ -108,4 +117,4 @@ for p in "${POINTS[@]}"; do
         reset
 done
 ! dmesg | grep -E "BUG:|Oops|WARNING:" || fail "kernel warnings above"
-echo "PASS cxl-faults: ${#POINTS[@]} points failed and killed"
+echo "PASS cxl-faults: ${#FAIL_POINTS[@]} points failed, ${#POINTS[@]} killed"

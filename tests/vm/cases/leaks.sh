@@ -3,7 +3,7 @@
 # first reconcile creates fsdax, devdax, sector and raw namespaces), Plan, Apply, Reload by
 # SIGHUP and by D-Bus (a policy that adds a namespace, a bad configuration that is
 # rejected), CreateNamespace/DestroyNamespace through pmemnsctl, refused calls, a busy
-# destroy, GetManagedObjects and properties, udev events on its namespaces, then a clean
+# destroy, a non-root Reload granted and an Apply refused through polkit, GetManagedObjects and properties, udev events on its namespaces, then a clean
 # stop. Required: no memcheck error and no definitely, indirectly or possibly lost byte;
 # what is still reachable at exit is reported.
 #
@@ -205,6 +205,23 @@ for ((i = 0; i < 2000; i++)); do big+=(name s "n$i"); done
 $B call $D $MP $MI CreateNamespace ssta{sv} "$REGION" fsdax 0 2000 "${big[@]}" >/dev/null 2>&1 &&
         fail "accepted 2000 names"
 log "pmemnsctl create and destroy, refused calls"
+
+# ---- non-root callers, through polkit: the question, the second dispatch, the query freed ----------
+# (the image packs every file as root's: polkitd gets its rules directories back)
+chown polkitd /etc/polkit-1/rules.d /usr/share/polkit-1/rules.d
+cat > /etc/polkit-1/rules.d/50-leaks.rules <<'JS'
+polkit.addRule(function(action, subject) {
+        if (action.id == "org.pmemnsd1.reload" && subject.user == "nobody")
+                return polkit.Result.YES;
+});
+JS
+systemctl restart polkit.service || fail "polkit did not start"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+# shellcheck disable=SC2086 # B is a command with its options
+as_nobody $B call $D $MP $MI Reload || fail "nobody's Reload, granted by polkit, was refused"
+# shellcheck disable=SC2086
+as_nobody $B call $D $MP $MI Apply >/dev/null 2>&1 && fail "nobody's Apply was allowed"
+log "non-root calls through polkit: a granted Reload, a refused Apply"
 
 # ---- reads: GetManagedObjects, properties, pmemnsctl ------------------------------------------------------
 $B --json=short call $D $MP org.freedesktop.DBus.ObjectManager GetManagedObjects > /tmp/gmo.json
