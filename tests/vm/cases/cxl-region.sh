@@ -85,6 +85,8 @@ cxl_by_uuid() {
         for r in $(cxl_regions); do [ "$(cxl_attr "$r" uuid)" = "$1" ] && echo "$r"; done
         return 0
 }
+# Plan says pool would be assembled
+pool_planned() { rows Plan /tmp/plan.tsv > /dev/null; [ "$(field /tmp/plan.tsv pool 1)" = assemble ]; }
 # the recorded region is there
 cxl_up() { [ -n "$(cxl_by_uuid "$CXL_UUID")" ]; }
 # the namespaces are there and enabled (after an assembly by the daemon)
@@ -224,6 +226,10 @@ if [ "$PHASE" = first ]; then
                 log "foreign $FCXL ($FUUID, nd $FND) untouched, pool skipped: $(field /tmp/apply0.tsv pool 8)"
                 log "the admin removes the foreign region"
                 check_cmd cxl destroy-region -f "$FCXL"
+                # Plan() answers from the daemon's cache, refreshed 300 ms after the last
+                # udev event (daemon/udev.c): give it the events
+                udevadm settle
+                wait_for 15 pool_planned || true
         fi
 
         log "Plan, then Apply: assemble, then the creates"
