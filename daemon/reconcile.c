@@ -265,9 +265,15 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
                 int r;
 
                 if (row->action == PLAN_DRIFT || row->action == PLAN_CONFLICT ||
-                    (row->action == PLAN_SKIP && !isempty(row->spec.name)))
-                        log_notice("%s in %s: %s: %s", row->spec.name, row->spec.region,
-                                   plan_action_to_string(row->action), strempty(row->message));
+                    (row->action == PLAN_SKIP && !isempty(row->spec.name))) {
+                        /* a [cxl-region] not assembled, or a policy no region matches */
+                        if (isempty(row->spec.region))
+                                log_notice("%s: %s: %s", row->spec.name,
+                                           plan_action_to_string(row->action), strempty(row->message));
+                        else
+                                log_notice("%s in %s: %s: %s", row->spec.name, row->spec.region,
+                                           plan_action_to_string(row->action), strempty(row->message));
+                }
                 if (row->action != PLAN_CREATE)
                         continue;
                 /* An apply runs inside one event-loop iteration and may outlast WatchdogSec=
