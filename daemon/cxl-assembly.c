@@ -3,7 +3,6 @@
  * assembly left, and carry out the plan's assemble rows, each recorded before its first
  * write to the bus. Nothing here touches a CXL region whose uuid is not one we recorded. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <uuid.h>
 
@@ -178,18 +177,6 @@ void manager_cxl_recover(Manager *m) {
 
 /* ---- assembly ---------------------------------------------------------------------------- */
 
-_printf_(2, 3) static void row_say(PlanRow *row, const char *format, ...) {
-        va_list ap;
-        char *s = NULL;
-
-        va_start(ap, format);
-        if (vasprintf(&s, format, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        free(row->message);
-        row->message = s;
-}
-
 /* will_allocate: the decoder goes into the record before it gets DPA */
 static int record_decoder(const char *decoder, void *userdata) {
         CxlRecord *rec = userdata;
@@ -298,7 +285,7 @@ static int assemble_row(Manager *m, CxlCtx *c, PlanRow *row, char **err) {
         for (size_t i = 0; i < x->n_memdevs; i++)
                 snprintf(serials + strlen(serials), sizeof(serials) - strlen(serials), "%s%" PRIu64,
                          i ? "," : "", x->memdevs[i]);
-        row_say(row, "assembled %s (nd %s on %s): %zu-way from memdevs %s, %s, granularity %u%s",
+        (void) plan_row_set_message(row, "assembled %s (nd %s on %s): %zu-way from memdevs %s, %s, granularity %u%s",
                 a.region, a.nd_region, a.nd_bus, x->n_memdevs, serials, FORMAT_SIZE(a.size),
                 a.granularity, old && old->assembled ? ", as assembled before" : "");
         return 0;
@@ -329,7 +316,7 @@ unsigned manager_cxl_assemble(Manager *m, Plan *plan, unsigned *failed) {
                 }
         failed:
                 row->action = PLAN_FAILED;
-                row_say(row, "assembling failed: %s", err ?: strerror(-r));
+                (void) plan_row_set_message(row, "assembling failed: %s", err ?: strerror(-r));
                 log_error("cxl-region '%s': %s", row->spec.name, row->message);
                 manager_failure_add(m, row);
                 (*failed)++;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <uuid.h>
@@ -18,22 +17,6 @@
 
 /* Reconcile: carry out a plan against the kernel, one recorded create at a time, after
  * settling what an interrupted run left. */
-
-static int row_set_message(PlanRow *row, const char *format, ...) _printf_(2, 3);
-static int row_set_message(PlanRow *row, const char *format, ...) {
-        va_list ap;
-        char *s;
-        int r;
-
-        va_start(ap, format);
-        r = vasprintf(&s, format, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        free(row->message);
-        row->message = s;
-        return 0;
-}
 
 /* Just before acting: has someone else changed the region since the plan? ext is the
  * region's namespaces as sysfs shows them now (nv_region_now()). */
@@ -288,13 +271,13 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
                 r = manager_create_row(&c, row, regions, n_regions, NULL, &changed, &err);
                 if (r == -ESTALE) {
                         row->action = PLAN_CONFLICT;
-                        row_set_message(row, "not created: %s", changed);
+                        plan_row_set_message(row, "not created: %s", changed);
                         log_warning("%s: %s", row->spec.name, row->message);
                         continue;
                 }
                 if (r < 0) {
                         row->action = PLAN_FAILED;
-                        row_set_message(row, "%s", err ?: strerror(-r));
+                        plan_row_set_message(row, "%s", err ?: strerror(-r));
                         log_error("%s: creating %s %s in %s failed: %s", row->spec.name,
                                   FORMAT_SIZE(row->spec.size), ns_mode_to_string(row->spec.mode), row->spec.region,
                                   row->message);
@@ -302,7 +285,7 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
                         failed++;
                         continue;
                 }
-                row_set_message(row, "created %s: %s raw, %s usable at %#" PRIx64 "%s", row->spec.ns_dev,
+                plan_row_set_message(row, "created %s: %s raw, %s usable at %#" PRIx64 "%s", row->spec.ns_dev,
                                 FORMAT_SIZE(row->spec.size), FORMAT_SIZE(row->spec.usable), row->spec.start,
                                 predicted != row->spec.start || predicted_usable != row->spec.usable
                                 ? " (differs from the plan)" : "");
@@ -357,7 +340,7 @@ static bool init_labels(Manager *m, Plan *plan, unsigned *failed) {
                                 if (!streq(row->spec.region, region) || row->action != PLAN_CREATE)
                                         continue;
                                 row->action = PLAN_FAILED;
-                                row_set_message(row, "initialising labels on %s failed: %s", region,
+                                plan_row_set_message(row, "initialising labels on %s failed: %s", region,
                                                 err ?: strerror(-r));
                                 manager_failure_add(m, row);
                                 (*failed)++;
@@ -394,7 +377,7 @@ static int replan_keeping_failures(Manager *m, RegionState **regions, size_t *n,
                         if (!plan->rows[k].cxl == !done->cxl &&
                             streq(plan->rows[k].spec.name, done->spec.name)) {
                                 plan->rows[k].action = done->action;
-                                row_set_message(&plan->rows[k], "%s", done->message);
+                                plan_row_set_message(&plan->rows[k], "%s", done->message);
                         }
         }
         return 0;

@@ -141,6 +141,29 @@ static void copy_field(char *dst, size_t len, const char *value) {
         dst[n] = '\0';
 }
 
+/* The names in state_dir/KIND that valid() accepts (a record's file name is its key). */
+static int records_list(const char *kind, bool (*valid)(const char *name), char ***ret, size_t *ret_n) {
+        char dir[PATH_MAX];
+        struct dirent *de;
+        DIR *d;
+
+        *ret = NULL;
+        *ret_n = 0;
+        snprintf(dir, sizeof(dir), "%s/%s", state_dir(), kind);
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d)))
+                if (valid(de->d_name) && strv_push(ret, ret_n, de->d_name) < 0) {
+                        closedir(d);
+                        strv_free(*ret);
+                        *ret = NULL;
+                        return -ENOMEM;
+                }
+        closedir(d);
+        return 0;
+}
+
 static bool inflight_parse(const char *dir, const char *name, InflightRecord *rec) {
         char path[PATH_MAX], line[256];
         FILE *f;
@@ -173,36 +196,29 @@ static bool inflight_parse(const char *dir, const char *name, InflightRecord *re
         return true;
 }
 
+static bool uuid_name_valid(const char *name) {
+        return uuid_string_valid(name);
+}
+
 int inflight_load(InflightRecord **ret, size_t *ret_n) {
+        _cleanup_(strv_freep) char **names = NULL;
         char dir[PATH_MAX];
-        InflightRecord *recs = NULL;
-        size_t n = 0;
-        struct dirent *de;
-        DIR *d;
+        InflightRecord *recs;
+        size_t n_names, n = 0;
+        int r;
 
+        *ret = NULL;
+        *ret_n = 0;
+        r = records_list("inflight", uuid_name_valid, &names, &n_names);
+        if (r < 0 || n_names == 0)
+                return r;
+        recs = calloc(n_names, sizeof(InflightRecord));
+        if (!recs)
+                return -ENOMEM;
         snprintf(dir, sizeof(dir), "%s/inflight", state_dir());
-        d = opendir(dir);
-        if (!d) {
-                *ret = NULL;
-                *ret_n = 0;
-                return errno == ENOENT ? 0 : -errno;
-        }
-        while ((de = readdir(d))) {
-                InflightRecord *nr;
-
-                if (!uuid_string_valid(de->d_name))
-                        continue;
-                nr = realloc(recs, sizeof(InflightRecord) * (n + 1));
-                if (!nr) {
-                        closedir(d);
-                        free(recs);
-                        return -ENOMEM;
-                }
-                recs = nr;
-                if (inflight_parse(dir, de->d_name, &recs[n]))
+        for (size_t i = 0; i < n_names; i++)
+                if (inflight_parse(dir, names[i], &recs[n]))
                         n++;
-        }
-        closedir(d);
         *ret = recs;
         *ret_n = n;
         return 0;
@@ -370,45 +386,34 @@ static int cxl_record_parse(const char *dir, const char *name, CxlRecord *rec) {
 }
 
 int cxl_records_load(CxlRecord **ret, size_t *ret_n) {
+        _cleanup_(strv_freep) char **names = NULL;
         char dir[PATH_MAX];
-        CxlRecord *recs = NULL;
-        size_t n = 0;
-        struct dirent *de;
-        DIR *d;
+        CxlRecord *recs;
+        size_t n_names, n = 0;
+        int r;
 
         *ret = NULL;
         *ret_n = 0;
+        r = records_list("cxl", policy_name_is_valid, &names, &n_names);
+        if (r < 0 || n_names == 0)
+                return r;
+        recs = calloc(n_names, sizeof(CxlRecord));
+        if (!recs)
+                return -ENOMEM;
         snprintf(dir, sizeof(dir), "%s/cxl", state_dir());
-        d = opendir(dir);
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        while ((de = readdir(d))) {
-                CxlRecord *nr;
-                int r;
-
-                if (!policy_name_is_valid(de->d_name))
-                        continue;
-                nr = reallocarray(recs, n + 1, sizeof(CxlRecord));
-                if (!nr) {
-                        closedir(d);
-                        cxl_records_free(recs, n);
-                        return -ENOMEM;
-                }
-                recs = nr;
-                r = cxl_record_parse(dir, de->d_name, &recs[n]);
+        for (size_t i = 0; i < n_names; i++) {
+                r = cxl_record_parse(dir, names[i], &recs[n]);
                 if (r == -ENOMEM) {
-                        closedir(d);
                         cxl_records_free(recs, n + 1);
                         return r;
                 }
                 if (r < 0) {
-                        log_warning_errno(r, "Ignoring the CXL record %s/%s: %m", dir, de->d_name);
+                        log_warning_errno(r, "Ignoring the CXL record %s/%s: %m", dir, names[i]);
                         cxl_record_done(&recs[n]);
                         continue;
                 }
                 n++;
         }
-        closedir(d);
         *ret = recs;
         *ret_n = n;
         return 0;

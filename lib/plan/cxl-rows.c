@@ -3,28 +3,11 @@
  * (proven by the uuid it recorded), or assemble it, again exactly as recorded when it was
  * assembled before, or say why not (skip). Pure: CXL state, records and policy in. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "plan/planner.h"
 #include "util/macro.h"
 #include "util/size.h"
-
-_printf_(2, 3) static int row_say(PlanRow *row, const char *format, ...) {
-        va_list ap;
-        int r;
-
-        free(row->message);
-        row->message = NULL;
-        va_start(ap, format);
-        r = vasprintf(&row->message, format, ap);
-        va_end(ap);
-        if (r < 0) {
-                row->message = NULL;
-                return -ENOMEM;
-        }
-        return 0;
-}
 
 /* "4660,4661" */
 static void serials_format(const uint64_t *serials, size_t n, char *buf, size_t len) {
@@ -122,14 +105,14 @@ static int plan_one(const PlanInput *in, size_t index, Plan *plan) {
                     (x->granularity && x->granularity != ours->granularity) ||
                     (x->size_kind == SIZE_BYTES && x->size != ours->size)) {
                         row->action = PLAN_DRIFT;
-                        return row_say(row, "%s (%s) was assembled from memdevs %s, %s, granularity %u; "
+                        return plan_row_set_message(row, "%s (%s) was assembled from memdevs %s, %s, granularity %u; "
                                        "the policy asks for memdevs %s%s%s: not changed", ours->dev,
                                        ours->nd_region, had, FORMAT_SIZE(ours->size), ours->granularity,
                                        want, x->granularity ? ", a different granularity" : "",
                                        x->size_kind == SIZE_BYTES && x->size != ours->size ? ", another size" : "");
                 }
                 row->action = PLAN_ADOPT;
-                return row_say(row, "%s (%s): %u-way from memdevs %s, granularity %u", ours->dev,
+                return plan_row_set_message(row, "%s (%s): %u-way from memdevs %s, granularity %u", ours->dev,
                                ours->nd_region, ours->ways, had, ours->granularity);
         }
 
@@ -142,7 +125,7 @@ static int plan_one(const PlanInput *in, size_t index, Plan *plan) {
                 for (size_t j = 0; j < o->n_targets; j++)
                         for (size_t k = 0; k < x->n_memdevs; k++)
                                 if (o->targets[j] == x->memdevs[k])
-                                        return row_say(row, "memdev %" PRIu64 " is in %s (uuid %s), which "
+                                        return plan_row_set_message(row, "memdev %" PRIu64 " is in %s (uuid %s), which "
                                                        "pmemnsd did not assemble: left as it is",
                                                        x->memdevs[k], o->dev,
                                                        isempty(o->uuid) ? "none" : o->uuid);
@@ -152,13 +135,13 @@ static int plan_one(const PlanInput *in, size_t index, Plan *plan) {
         if (rec && rec->assembled) {
                 serials_format(rec->memdevs, rec->n_memdevs, had, sizeof(had));
                 if (!same_serials(rec->memdevs, rec->n_memdevs, x->memdevs, x->n_memdevs))
-                        return row_say(row, "it was assembled from memdevs %s before, the policy now names "
+                        return plan_row_set_message(row, "it was assembled from memdevs %s before, the policy now names "
                                        "%s: assembling it so would hide its namespaces (their labels "
                                        "follow the memdevs' order) and offer their space as free; "
                                        "restore the policy, or remove the record cxl/%s in the state "
                                        "directory to assemble it anew", had, want, x->name);
                 if (dpa_moved(rec, s, why, sizeof(why)))
-                        return row_say(row, "%s: re-assembled now, its namespaces' labels would not match; "
+                        return plan_row_set_message(row, "%s: re-assembled now, its namespaces' labels would not match; "
                                        "free that capacity first", why);
         }
 
@@ -174,7 +157,7 @@ static int plan_one(const PlanInput *in, size_t index, Plan *plan) {
                         return -ENOMEM;
                 row->action = PLAN_ASSEMBLE;
                 row->spec.size = row->spec.usable = row->cxl->size;
-                return row_say(row, "%s was left half-made by an interrupted assembly: take it down and "
+                return plan_row_set_message(row, "%s was left half-made by an interrupted assembly: take it down and "
                                "assemble %zu-way from memdevs %s", ours->dev, x->n_memdevs, want);
         }
 
@@ -187,10 +170,10 @@ static int plan_one(const PlanInput *in, size_t index, Plan *plan) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return row_say(row, "cannot be assembled: %s", reason ?: "unknown reason");
+                return plan_row_set_message(row, "cannot be assembled: %s", reason ?: "unknown reason");
         row->action = PLAN_ASSEMBLE;
         row->spec.size = row->spec.usable = ap.size;
-        return row_say(row, "%zu-way from memdevs %s under %s, granularity %u%s", ap.ways, want,
+        return plan_row_set_message(row, "%zu-way from memdevs %s under %s, granularity %u%s", ap.ways, want,
                        ap.decoder->dev, ap.granularity,
                        rec && rec->assembled ? ", as assembled before" : "");
 }
@@ -220,7 +203,7 @@ static int plan_waiting(const PlanInput *in, const CxlRegionPolicy *x, PlanActio
                                 return -ENOMEM;
                         row->spec.mode = n->mode;
                         row->policy = (ssize_t) p;
-                        if (row_say(row, "region selector '%s' waits for cxl-region '%s' (%s)", sel->name,
+                        if (plan_row_set_message(row, "region selector '%s' waits for cxl-region '%s' (%s)", sel->name,
                                     x->name, cxl_action == PLAN_ASSEMBLE ? "to be assembled first" :
                                     "not assembled") < 0)
                                 return -ENOMEM;

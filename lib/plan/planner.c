@@ -40,6 +40,21 @@ void plan_done(Plan *p) {
         *p = (Plan) {};
 }
 
+int plan_row_set_message(PlanRow *row, const char *format, ...) {
+        va_list ap;
+        char *m;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&m, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        free(row->message);
+        row->message = m;
+        return 0;
+}
+
 const char *plan_row_mode(const PlanRow *row) {
         return row->cxl ? PLAN_CXL_MODE : ns_mode_to_string(row->spec.mode);
 }

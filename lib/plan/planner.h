@@ -53,6 +53,9 @@ typedef struct PlanRow {
                            * region it made); NULL: a namespace row */
 } PlanRow;
 
+/* Replace a row's message; -ENOMEM (the old message stays) if it cannot be formatted. */
+int plan_row_set_message(PlanRow *row, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
 /* The mode column: the namespace mode, or PLAN_CXL_MODE. */
 const char *plan_row_mode(const PlanRow *row);
 
