@@ -13,7 +13,13 @@
  *     size for 'size = N'; its usable size is no more than its raw size.
  * Some inputs then set a policy's size beyond what the parser accepts (up to 2^64 - 1), as
  * a Config built by other means could; some plan an imperative request (CreateNamespace,
- * whose size the D-Bus layer keeps within 1 and the region's size) instead. */
+ * whose size the D-Bus layer keeps within 1 and the region's size) instead.
+ * The bytes after those may add a [cxl-region] (its memdevs, a record of an earlier
+ * assembly, a region carrying its uuid or another) and a namespace policy drawing from it:
+ *   - an assemble row asks for whole 256M-per-way units that every memdev has free, and
+ *     for what the record says when the region was assembled before;
+ *   - adopt and drift rows name a CXL region carrying the recorded uuid, complete;
+ *   - a namespace row without a region is a skip. */
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -309,14 +315,28 @@ static void fail(const char *what, const PlanRow *a, const PlanRow *b) {
         abort();
 }
 
+struct CxlFixture;
+static void check_cxl_row(const PlanRow *a, const struct CxlFixture *f);
+
 static void check_plan(const Plan *p, const Config *c, const RegionState *regions, size_t n,
-                       const PlanRequest *q) {
+                       const PlanRequest *q, const struct CxlFixture *cxl) {
         for (size_t i = 0; i < p->n_rows; i++) {
                 const PlanRow *a = &p->rows[i];
                 const RegionState *r = region_of(regions, n, a->spec.region);
                 const RegionPlan *rp = NULL;
-                const NamespacePolicy *pol = a->policy >= 0 ? &c->policies[a->policy] : NULL;
+                const NamespacePolicy *pol = a->policy >= 0 && !a->cxl ? &c->policies[a->policy] : NULL;
 
+                if (a->cxl) {
+                        if (!cxl)
+                                fail("a cxl-region row without a cxl-region", a, NULL);
+                        check_cxl_row(a, cxl);
+                        continue;
+                }
+                if (isempty(a->spec.region)) {
+                        if (a->action != PLAN_SKIP)
+                                fail("a namespace row without a region that is not a skip", a, NULL);
+                        continue;
+                }
                 if (!r)
                         fail("a row for an unknown region", a, NULL);
                 if (a->policy >= (ssize_t) c->n_policies)
@@ -369,6 +389,137 @@ static void check_plan(const Plan *p, const Config *c, const RegionState *region
         }
 }
 
+/* ---- CXL --------------------------------------------------------------------------------- */
+
+#define UUID_A "4b7a3bd2-8cc7-4b8e-9f3a-8c2a1d6a0f11"
+#define UUID_B "9d1f2c3b-1111-4222-8333-444455556666"
+
+struct CxlFixture {
+        CxlMemdevState memdevs[3];
+        uint64_t reach[3];
+        CxlRootDecoderState decoder;
+        uint64_t targets[2];
+        CxlRegionState region;
+        CxlState state;
+        uint64_t rec_memdevs[2], rec_dpa[2];
+        CxlRecord record;
+        size_t n_records;
+        char text[512];
+};
+typedef struct CxlFixture CxlFixture;
+
+static void cxl_make(Bytes *b, CxlFixture *f, RegionState *regions, unsigned n_regions) {
+        static const char *const memdev_names[] = { "mem0", "mem1", "mem2" };
+        unsigned ways = 1 + pick(b, 2);
+        uint64_t serials[2] = { 1 + pick(b, 3), 0 };
+        size_t o = 0;
+
+        serials[1] = serials[0] % 3 + 1;
+        for (unsigned i = 0; i < 3; i++) {
+                uint64_t size = (uint64_t) pick(b, 5) * 256 * MiB;
+                f->memdevs[i] = (CxlMemdevState) {
+                        .dev = (char *) memdev_names[i], .serial = i + 1, .pmem_size = size,
+                        .pmem_free = pick(b, 2) ? size : (uint64_t) pick(b, 4) * 128 * MiB % (size + 1),
+                        .endpoint = (char *) "endpoint", .enabled = pick(b, 6) != 0,
+                        .free_decoder = pick(b, 5) ? (char *) "decoderX.0" : NULL,
+                };
+                f->reach[i] = i + 1;
+        }
+        f->decoder = (CxlRootDecoderState) {
+                .dev = (char *) "decoder0.0", .pmem_capable = pick(b, 8) != 0, .start = 0x1000000000,
+                .size = 4 * GiB, .available = (uint64_t) pick(b, 9) * 512 * MiB, .ways = 1,
+                .granularity = 256,
+        };
+        f->decoder.reachable = f->reach;
+        f->decoder.n_reachable = 2 + pick(b, 2);
+        f->state = (CxlState) { .memdevs = f->memdevs, .n_memdevs = 1 + pick(b, 3),
+                                .decoders = &f->decoder, .n_decoders = 1 };
+
+        /* a record of an earlier assembly, maybe of other memdevs */
+        if (pick(b, 2)) {
+                f->rec_memdevs[0] = pick(b, 4) ? serials[0] : serials[1];
+                f->rec_memdevs[1] = serials[1];
+                f->rec_dpa[0] = pick(b, 4) ? 0 : 256 * MiB;
+                f->rec_dpa[1] = 0;
+                f->record = (CxlRecord) { .name = (char *) "c0", .memdevs = f->rec_memdevs,
+                                          .dpa_before = pick(b, 2) ? f->rec_dpa : NULL,
+                                          .n_memdevs = pick(b, 3) ? ways : 3 - ways,
+                                          .size = (uint64_t) (1 + pick(b, 3)) * 256 * MiB * ways,
+                                          .granularity = pick(b, 2) ? 256 : 4096,
+                                          .assembled = pick(b, 2) };
+                snprintf(f->record.uuid, sizeof(f->record.uuid), UUID_A);
+                f->n_records = 1;
+        }
+        /* a CXL region: ours (the recorded uuid) or another's, complete or half-made */
+        if (pick(b, 2)) {
+                f->targets[0] = serials[0];
+                f->targets[1] = serials[1];
+                f->region = (CxlRegionState) {
+                        .dev = (char *) "region9", .decoder = (char *) "decoder0.0",
+                        .start = 0x1000000000, .size = (uint64_t) (1 + pick(b, 2)) * 256 * MiB * ways,
+                        .ways = ways, .granularity = 256, .targets = f->targets, .n_targets = ways,
+                        .committed = pick(b, 3) != 0, .enabled = pick(b, 3) != 0,
+                        .nd_region = pick(b, 3) ? (char *) "region0" : NULL,
+                };
+                snprintf(f->region.uuid, sizeof(f->region.uuid), "%s",
+                         pick(b, 3) ? UUID_A : pick(b, 2) ? UUID_B : "");
+                f->state.regions = &f->region;
+                f->state.n_regions = 1;
+                if (f->region.nd_region && streq(f->region.uuid, UUID_A) && f->n_records && pick(b, 4))
+                        regions[0].assembled_as = strdup("c0");
+        }
+        (void) n_regions;
+
+#define PUT(...) (o += (size_t) snprintf(f->text + o, o < sizeof(f->text) ? sizeof(f->text) - o : 0, __VA_ARGS__))
+        PUT("[cxl-region c0]\nmemdevs = %" PRIu64, serials[0]);
+        if (ways == 2)
+                PUT(", %" PRIu64, serials[1]);
+        PUT("\n");
+        switch (pick(b, 4)) {
+        case 1: PUT("size = %uM\n", 256 * ways * (1 + pick(b, 3))); break;
+        case 2: PUT("size = %u%%\n", 1 + pick(b, 100)); break;
+        default: break;
+        }
+        if (pick(b, 3) == 0)
+                PUT("interleave-granularity = %s\n", pick(b, 2) ? "256" : "4K");
+        PUT("[region cx]\nmatch.cxl-region = c0\n[namespace cxns]\nregion = cx\nmode = devdax\nsize = 34M\ncount = %u\n",
+            1 + pick(b, 3));
+#undef PUT
+}
+
+static void check_cxl_row(const PlanRow *a, const struct CxlFixture *f) {
+        const CxlRecord *rec = f->n_records ? &f->record : NULL;
+
+        switch (a->action) {
+        case PLAN_ASSEMBLE:
+                if (a->cxl->teardown) {
+                        if (!rec || !streq(f->region.uuid, rec->uuid) || !streq(a->cxl->teardown, f->region.dev))
+                                fail("a teardown of a region that does not carry the recorded uuid", a, NULL);
+                        break;
+                }
+                if (a->spec.size == 0 || a->spec.size % (256 * MiB) != 0)
+                        fail("an assembly that is not whole 256M units", a, NULL);
+                if (rec && rec->assembled && a->spec.size != rec->size)
+                        fail("a re-assembly of another size than recorded", a, NULL);
+                if (rec && !streq(a->cxl->uuid, rec->uuid))
+                        fail("an assembly that does not reuse the recorded uuid", a, NULL);
+                if (f->state.n_regions && !isempty(f->region.uuid) && rec && streq(f->region.uuid, rec->uuid) &&
+                    f->region.committed && f->region.enabled && f->region.nd_region)
+                        fail("an assembly beside a complete region of ours", a, NULL);
+                break;
+        case PLAN_ADOPT:
+        case PLAN_DRIFT:
+                if (!rec || !f->state.n_regions || !streq(f->region.uuid, rec->uuid) ||
+                    !a->cxl->cxl_region || !streq(a->cxl->cxl_region, f->region.dev))
+                        fail("an adopt or drift of a region that does not carry the recorded uuid", a, NULL);
+                break;
+        case PLAN_SKIP:
+                break;
+        default:
+                fail("a cxl-region row with a namespace action", a, NULL);
+        }
+}
+
 /* ---- the target ------------------------------------------------------------------------ */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -392,7 +543,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         Config c = {};
         ConfDiags d = {};
         Plan plan = {};
-        const char *files[] = { "50-fuzz.conf", text, NULL };
+        static CxlFixture cxl;
+        bool with_cxl;
+        const char *files[] = { "50-fuzz.conf", text, "51-cxl.conf", cxl.text, NULL };
 
         kx = pick(&b, ELEMENTSOF(kernels));
         KernelInputs kin = { .release = kernels[kx].release, .machine = kernels[kx].machine,
@@ -406,9 +559,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         n_regions = 1 + pick(&b, N_REGIONS_MAX);
         for (unsigned i = 0; i < n_regions; i++)
                 region_make(&b, i, &regions[i]);
+        memset(&cxl, 0, sizeof(cxl));
+        with_cxl = pick(&b, 3) == 2; /* 0 when the bytes run out: older corpus inputs stay as they were */
+        if (with_cxl)
+                cxl_make(&b, &cxl, regions, n_regions);
+        else
+                files[2] = NULL;
 
         if (config_load_strings(NULL, files, &c, &d) == 0) {
-                PlanInput in = { .config = &c, .kernel = &k, .regions = regions, .n_regions = n_regions };
+                PlanInput in = { .config = &c, .kernel = &k, .regions = regions, .n_regions = n_regions,
+                                 .cxl = with_cxl ? &cxl.state : NULL, .cxl_records = &cxl.record,
+                                 .n_cxl_records = cxl.n_records };
                 PlanRequest q = {};
 
                 for (size_t i = 0; i < c.n_policies; i++)
@@ -434,7 +595,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         in.request = &q;
                 }
                 if (config_check_kernel(&c, &k, &d) == 0 && plan_compute(&in, &plan) == 0) {
-                        check_plan(&plan, &c, regions, n_regions, in.request);
+                        check_plan(&plan, &c, regions, n_regions, in.request, with_cxl ? &cxl : NULL);
                         plan_done(&plan);
                 }
                 config_done(&c);
