@@ -281,10 +281,8 @@ static int assemble_row(Manager *m, CxlCtx *c, PlanRow *row, char **err) {
         free(row->cxl->cxl_region);
         row->cxl->cxl_region = strdup(a.region);
         row->spec.size = row->spec.usable = a.size;
-        char serials[400] = "";
-        for (size_t i = 0; i < x->n_memdevs; i++)
-                snprintf(serials + strlen(serials), sizeof(serials) - strlen(serials), "%s%" PRIu64,
-                         i ? "," : "", x->memdevs[i]);
+        char serials[400];
+        cxl_serials_format(x->memdevs, x->n_memdevs, serials, sizeof(serials));
         (void) plan_row_set_message(row, "assembled %s (nd %s on %s): %zu-way from memdevs %s, %s, granularity %u%s",
                 a.region, a.nd_region, a.nd_bus, x->n_memdevs, serials, FORMAT_SIZE(a.size),
                 a.granularity, old && old->assembled ? ", as assembled before" : "");

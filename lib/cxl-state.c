@@ -109,22 +109,26 @@ static bool decoder_reaches(const CxlRootDecoderState *d, uint64_t serial) {
         return false;
 }
 
-/* 256 B .. 16 KiB, powers of two: what the kernel's granularity_store accepts */
-static bool granularity_valid(unsigned g) {
+bool cxl_granularity_valid(uint64_t g) {
         return g >= 256 && g <= 16384 && (g & (g - 1)) == 0;
 }
 
-/* 1, 2, 4, 8, 16, 3, 6, 12: the HDM decoder's encodable ways */
-static bool ways_valid(size_t w) {
+bool cxl_ways_valid(size_t w) {
         return w == 1 || w == 2 || w == 4 || w == 8 || w == 16 || w == 3 || w == 6 || w == 12;
 }
 
+void cxl_serials_format(const uint64_t *serials, size_t n, char *buf, size_t len) {
+        buf[0] = '\0';
+        for (size_t i = 0; i < n; i++)
+                snprintf(buf + strlen(buf), len - strlen(buf), "%s%" PRIu64, i ? "," : "", serials[i]);
+}
+
 unsigned cxl_granularity_resolve(const CxlRootDecoderState *d, unsigned asked) {
-        if (!granularity_valid(d->granularity))
+        if (!cxl_granularity_valid(d->granularity))
                 return 0;
         if (asked == 0)
                 return d->granularity;
-        if (!granularity_valid(asked))
+        if (!cxl_granularity_valid(asked))
                 return 0;
         /* an interleaving root fixes the granularity of everything below it */
         if (d->ways > 1 && asked != d->granularity)
@@ -154,7 +158,7 @@ int cxl_plan_assembly(const CxlState *s, const CxlAssembleSpec *spec, CxlAssembl
         uint64_t per_dev = UINT64_MAX, unit;
         const char *why_not = NULL;
 
-        if (p.ways == 0 || p.ways > CXL_MAX_WAYS || !ways_valid(p.ways))
+        if (p.ways == 0 || p.ways > CXL_MAX_WAYS || !cxl_ways_valid(p.ways))
                 return reason(ret_reason, -EINVAL, "%zu memdevs: CXL interleaves 1, 2, 3, 4, 6, "
                               "8, 12 or 16 ways", p.ways);
         unit = CXL_REGION_UNIT * p.ways;
@@ -224,10 +228,8 @@ int cxl_plan_assembly(const CxlState *s, const CxlAssembleSpec *spec, CxlAssembl
                 break;
         }
         if (!p.decoder) {
-                char list[256] = "";
-                for (size_t i = 0; i < p.ways; i++)
-                        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%" PRIu64,
-                                 i ? "," : "", spec->memdevs[i]);
+                char list[256];
+                cxl_serials_format(spec->memdevs, p.ways, list, sizeof(list));
                 return reason(ret_reason, streq(strempty(why_not), "no root decoder window has "
                                                 "room for the size") ? -ENOSPC : -EINVAL,
                               "memdevs %s: %s", list, why_not ?: "there is no root decoder");

@@ -123,6 +123,15 @@ typedef struct CxlAssemblyPlan {
 } CxlAssemblyPlan;
 
 #define CXL_MAX_WAYS 16
+
+/* What the kernel accepts: ways 1, 2, 4, 8, 16 and 3, 6, 12 (the HDM decoder's encodable
+ * ways, drivers/cxl/cxl.h ways_to_eiw()); granularity 256 B to 16 KiB, powers of two
+ * (granularity_to_eig()). */
+bool cxl_ways_valid(size_t ways);
+bool cxl_granularity_valid(uint64_t g);
+
+/* "4660,4661": serials as the plan rows and errors list them (cut at len) */
+void cxl_serials_format(const uint64_t *serials, size_t n, char *buf, size_t len);
 /* The kernel sizes a region in units of 256 MiB per way (drivers/cxl/core/region.c). */
 #define CXL_REGION_UNIT (UINT64_C(256) << 20)
 

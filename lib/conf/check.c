@@ -68,9 +68,6 @@ void conf_check_region(Parser *p) {
                      FORMAT_SIZE(s->size_max), FORMAT_SIZE(s->size_min));
 }
 
-/* CXL_REGION_UNIT in cxl-state.h: the kernel sizes a region in 256 MiB per way */
-#define CXL_SIZE_UNIT (UINT64_C(256) << 20)
-
 void conf_check_cxl_region(Parser *p) {
         CxlRegionPolicy *x = &p->config->cxl_regions[p->index];
 
@@ -85,11 +82,11 @@ void conf_check_cxl_region(Parser *p) {
                      "[cxl-region %s] names %zu memdevs; a CXL region interleaves "
                      CXL_WAYS_VALID, x->name, x->n_memdevs);
         else if (x->n_memdevs > 0 && x->size_kind == SIZE_BYTES && x->size > 0 &&
-                 x->size % (CXL_SIZE_UNIT * x->n_memdevs) != 0)
+                 x->size % (CXL_REGION_UNIT * x->n_memdevs) != 0)
                 DIAG(p, seen_line(p, "size"), "size",
                      "size %s in [cxl-region %s] is not a multiple of %s (256M per memdev, the "
                      "unit the kernel sizes CXL regions in: drivers/cxl/core/region.c)",
-                     FORMAT_SIZE(x->size), x->name, FORMAT_SIZE(CXL_SIZE_UNIT * x->n_memdevs));
+                     FORMAT_SIZE(x->size), x->name, FORMAT_SIZE(CXL_REGION_UNIT * x->n_memdevs));
 }
 
 static int selector_unknown(const Config *c, ConfDiags *diags, const NamespacePolicy *n) {

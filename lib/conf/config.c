@@ -25,14 +25,6 @@ static void cxl_region_policy_done(CxlRegionPolicy *x) {
         free(x->type);
 }
 
-bool cxl_ways_valid(size_t w) {
-        return w == 1 || w == 2 || w == 3 || w == 4 || w == 6 || w == 8 || w == 12 || w == 16;
-}
-
-bool cxl_granularity_valid(uint64_t g) {
-        return g >= 256 && g <= 16384 && (g & (g - 1)) == 0;
-}
-
 static void policy_done(NamespacePolicy *p) {
         free(p->name);
         free(p->file);

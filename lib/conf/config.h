@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cxl-state.h"
 #include "pmemns.h"
 #include "util/conf-files.h"
 
@@ -76,8 +77,7 @@ typedef struct NamespacePolicy {
         SystemRam system_ram;
 } NamespacePolicy;
 
-/* CXL sizes the kernel accepts: ways 1, 2, 4, 8, 16 and 3, 6, 12 (drivers/cxl/cxl.h
- * ways_to_eiw()); granularity 256 B to 16 KiB, powers of two (granularity_to_eig()). */
+/* cxl-state.h's cxl_ways_valid() and cxl_granularity_valid(), as the diagnostics say them */
 #define CXL_WAYS_VALID "1, 2, 3, 4, 6, 8, 12 or 16 memdevs"
 #define CXL_GRANULARITY_VALID "256, 512, 1K, 2K, 4K, 8K or 16K"
 
@@ -96,9 +96,6 @@ typedef struct CxlRegionPolicy {
         unsigned percent;
         unsigned granularity; /* bytes; 0: what the cxl tool would pick */
 } CxlRegionPolicy;
-
-bool cxl_ways_valid(size_t ways);
-bool cxl_granularity_valid(uint64_t g);
 
 typedef struct DaemonConfig {
         Granularity granularity;

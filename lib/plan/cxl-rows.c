@@ -9,22 +9,7 @@
 #include "util/macro.h"
 #include "util/size.h"
 
-/* "4660,4661" */
-static void serials_format(const uint64_t *serials, size_t n, char *buf, size_t len) {
-        buf[0] = '\0';
-        for (size_t i = 0; i < n; i++)
-                snprintf(buf + strlen(buf), len - strlen(buf), "%s%" PRIu64, i ? "," : "", serials[i]);
-}
-
-static bool region_has_memdevs(const CxlRegionState *r, const uint64_t *serials, size_t n) {
-        if (r->n_targets != n)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (r->targets[i] != serials[i])
-                        return false;
-        return true;
-}
-
+/* the same memdevs in the same positions */
 static bool same_serials(const uint64_t *a, size_t n_a, const uint64_t *b, size_t n_b) {
         return n_a == n_b && (n_a == 0 || memcmp(a, b, n_a * sizeof(uint64_t)) == 0);
 }
@@ -83,7 +68,7 @@ static int plan_one(const PlanInput *in, size_t index, Plan *plan) {
 
         if (rec && !isempty(rec->uuid))
                 ours = cxl_state_find_region_by_uuid(s, rec->uuid);
-        serials_format(x->memdevs, x->n_memdevs, want, sizeof(want));
+        cxl_serials_format(x->memdevs, x->n_memdevs, want, sizeof(want));
 
         row = plan_add_row(plan, PLAN_SKIP, x->name, ours ? ours->nd_region : NULL);
         if (!row)
@@ -100,8 +85,8 @@ static int plan_one(const PlanInput *in, size_t index, Plan *plan) {
                 row->cxl->cxl_region = strdup(ours->dev);
                 if (!row->cxl->cxl_region)
                         return -ENOMEM;
-                serials_format(ours->targets, ours->n_targets, had, sizeof(had));
-                if (!region_has_memdevs(ours, x->memdevs, x->n_memdevs) ||
+                cxl_serials_format(ours->targets, ours->n_targets, had, sizeof(had));
+                if (!same_serials(ours->targets, ours->n_targets, x->memdevs, x->n_memdevs) ||
                     (x->granularity && x->granularity != ours->granularity) ||
                     (x->size_kind == SIZE_BYTES && x->size != ours->size)) {
                         row->action = PLAN_DRIFT;
@@ -133,7 +118,7 @@ static int plan_one(const PlanInput *in, size_t index, Plan *plan) {
 
         /* assembled once: only the same layout brings its namespaces back */
         if (rec && rec->assembled) {
-                serials_format(rec->memdevs, rec->n_memdevs, had, sizeof(had));
+                cxl_serials_format(rec->memdevs, rec->n_memdevs, had, sizeof(had));
                 if (!same_serials(rec->memdevs, rec->n_memdevs, x->memdevs, x->n_memdevs))
                         return plan_row_set_message(row, "it was assembled from memdevs %s before, the policy now names "
                                        "%s: assembling it so would hide its namespaces (their labels "

@@ -991,16 +991,15 @@ int plan_compute(const PlanInput *in, Plan *ret) {
         Plan plan = {};
         Ctx c = { .in = in, .plan = &plan };
 
-        /* the CXL regions first: the namespaces are carved from what they make */
-        if (in->cxl && !in->request)
-                c.error = plan_cxl_regions(in, &plan);
-        if (c.error < 0)
-                ;
-        else if (in->request)
+        if (in->request)
                 plan_request(&c);
-        else
+        else {
+                /* the CXL regions first: the namespaces are carved from what they make */
+                if (in->cxl)
+                        c.error = plan_cxl_regions(in, &plan);
                 for (size_t i = 0; i < in->n_regions && c.error >= 0; i++)
                         plan_region(&c, &in->regions[i]);
+        }
 
         if (c.error < 0) {
                 plan_done(&plan);

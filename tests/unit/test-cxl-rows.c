@@ -6,6 +6,7 @@
 #include "conf/config.h"
 #include "plan/planner.h"
 #include "tests.h"
+#include "kernel-61.h"
 #include "util/macro.h"
 
 #define M(x) ((uint64_t) (x) << 20)
@@ -58,14 +59,6 @@ static void load(const char *policy, Config *c) {
         for (size_t i = 0; i < d.n; i++)
                 printf("#   diag: %u: %s\n", d.items[i].line, d.items[i].message);
         conf_diags_done(&d);
-}
-
-static KernelInfo kernel_61(void) {
-        KernelInfo k;
-        KernelInputs in = { .release = "6.1.0-41-amd64", .machine = "x86_64", .page_size = 4096,
-                            .block_size_bytes = "8000000", .region_align_seen = true };
-        CHECK_INT(kernel_info_from(&in, &k), 0);
-        return k;
 }
 
 static void plan_on(const Config *c, const CxlState *s, const CxlRecord *recs, size_t n_recs,

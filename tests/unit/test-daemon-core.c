@@ -12,6 +12,7 @@
 #include "records.h"
 #include "region-signature.h"
 #include "tests.h"
+#include "kernel-61.h"
 #include "util/macro.h"
 
 #define BASE (UINT64_C(4) << 30)
@@ -60,14 +61,6 @@ static const char *setup(void) {
         write_file(path, "[region nv]\nmatch.provider = ACPI.NFIT\ngranularity = 2M\n"
                          "[namespace db]\nregion = nv\nmode = fsdax\nsize = 130M\n");
         return root;
-}
-
-static KernelInfo kernel_61(void) {
-        KernelInfo k;
-        KernelInputs in = { .release = "6.1.0-41-amd64", .machine = "x86_64", .page_size = 4096,
-                            .block_size_bytes = "8000000", .region_align_seen = true };
-        CHECK_INT(kernel_info_from(&in, &k), 0);
-        return k;
 }
 
 static NsState ns(const char *dev, const char *name, const char *uuid, uint64_t start, uint64_t size) {

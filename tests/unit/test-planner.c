@@ -4,17 +4,10 @@
 #include "conf/config.h"
 #include "plan/planner.h"
 #include "tests.h"
+#include "kernel-61.h"
 #include "util/macro.h"
 
 #define BASE (UINT64_C(4) << 30)
-
-static KernelInfo kernel_61(void) {
-        KernelInfo k;
-        KernelInputs in = { .release = "6.1.0-41-amd64", .machine = "x86_64", .page_size = 4096,
-                            .block_size_bytes = "8000000", .region_align_seen = true };
-        CHECK_INT(kernel_info_from(&in, &k), 0);
-        return k;
-}
 
 static NsState ns(const char *dev, const char *name, NsMode mode, uint64_t start, uint64_t size) {
         return (NsState) { .dev = strdup(dev), .name = strdup(name), .uuid = strdup(""),
