@@ -397,14 +397,14 @@ int manager_reconcile(Manager *m, Plan *ret) {
          * (records.h), so this is safe at every apply, with an admin's ndctl at work too. */
         manager_recover_interrupted();
 
-        if (manager_has_cxl(m)) {
-                (void) manager_cxl_read(m);
-                manager_cxl_recover(m);
-        }
-
         r = manager_read_state(m, &regions, &n);
         if (r < 0)
                 goto finish;
+        /* What an interrupted assembly left, on the cxl bus as just read (read again only if
+         * this changed it). It deletes no region that has a uuid and drops no record that a
+         * region carries, so the nd regions' marks (assembled_as) stay true. */
+        if (manager_has_cxl(m))
+                manager_cxl_recover(m);
         r = manager_compute_plan(m, regions, n, &plan);
         if (r < 0)
                 goto finish;
