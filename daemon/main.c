@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <linux/capability.h>
@@ -14,11 +15,14 @@
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
 #include "plan-table.h"
+#include "util/conf-files.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/size.h"
+#include "util/strv.h"
 
 static const char *arg_config = PMEMNSD_CONF_DIR;
+static bool arg_config_given = false;
 static enum { ACTION_RUN, ACTION_CHECK, ACTION_PLAN, ACTION_LOAD_MODULES } arg_action = ACTION_RUN;
 
 static void help(void) {
@@ -64,6 +68,7 @@ static int parse_argv(int argc, char *argv[]) {
                         return 0;
                 case ARG_CONFIG:
                         arg_config = optarg;
+                        arg_config_given = true;
                         break;
                 case ARG_CHECK:
                         arg_action = ACTION_CHECK;
@@ -87,6 +92,18 @@ static int parse_argv(int argc, char *argv[]) {
                 }
         if (optind < argc)
                 return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Unexpected argument '%s'.", argv[optind]);
+        /* a config root given by hand that is not there is a typo, not "no policies"; the
+         * default may be missing (nothing configured yet) */
+        if (arg_config_given) {
+                struct stat st;
+                if (stat(arg_config, &st) < 0)
+                        return log_error_errno(-errno, "--config %s: %m", arg_config);
+                if (!S_ISDIR(st.st_mode))
+                        return log_error_errno(SYNTHETIC_ERRNO(ENOTDIR),
+                                               "--config %s: not a directory (give the root of the config "
+                                               "tree, the directory holding pmemnsd.conf and policy.d)",
+                                               arg_config);
+        }
         return 1;
 }
 
@@ -148,9 +165,31 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                  (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000);
         (void) sd_notify(false, buf);
         log_info("Reloading on SIGHUP.");
-        (void) manager_reload(m, NULL);
-        (void) sd_notify(false, "READY=1\nSTATUS=Running.");
+        (void) manager_reload(m, NULL, NULL); /* a reconcile it queues runs on */
+        (void) sd_notify(false, "READY=1");
+        manager_status_update(m);
         return 0;
+}
+
+/* SIGTERM/SIGINT: a worker in the middle of a create finishes it first (the rows it made
+ * are then known, not left for recovery); what waits is answered and dropped. */
+static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=stopping");
+        manager_shutdown(m);
+        return 0;
+}
+
+static void print_files(Manager *m) {
+        _cleanup_(strv_freep) char **hidden = NULL;
+        size_t n_hidden = 0;
+
+        for (size_t i = 0; i < m->config.n_files; i++)
+                printf("Read %s\n", m->config.files[i]);
+        if (conf_files_list_hidden((const char *const *) m->policy_dirs, &hidden, &n_hidden) >= 0)
+                for (size_t i = 0; i < n_hidden; i++)
+                        printf("Skipped %s\n", hidden[i]);
 }
 
 static int run_check(Manager *m) {
@@ -158,6 +197,7 @@ static int run_check(Manager *m) {
 
         if (r != 0)
                 return r < 0 ? r : -EINVAL;
+        print_files(m);
         printf("Configuration OK: %zu file%s, %zu region selector%s, %zu namespace polic%s.\n",
                m->config.n_files, m->config.n_files == 1 ? "" : "s", m->config.n_selectors,
                m->config.n_selectors == 1 ? "" : "s", m->config.n_policies,
@@ -201,9 +241,9 @@ static int setup_signals(Manager *m) {
         sigaddset(&mask, SIGHUP);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(-errno, "Failed to block signals: %m");
-        r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_terminate, m);
         if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_terminate, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
         if (r < 0)
@@ -250,16 +290,20 @@ static int run_daemon(Manager *m) {
                  PACKAGE_VERSION, m->kernel.release, m->kernel.subsection_hotplug ? "yes" : "no",
                  FORMAT_SIZE(m->granularity));
 
-        if (m->config.daemon.apply == APPLY_AUTO)
-                (void) manager_reconcile(m, NULL); /* probed above */
-        else
-                (void) manager_refresh(m);
-        (void) sd_notify(false, "READY=1\nSTATUS=Running.");
-        m->ready = true;
+        /* READY=1 after the first reconcile (the spec): its worker's end sends it, while the
+         * loop already answers the bus */
+        /* the objects are on the bus from now on, while the first reconcile runs too */
+        (void) manager_refresh(m);
+        r = -ECANCELED;
+        if (m->state != MANAGER_CONFIG_ERROR && m->config.daemon.apply == APPLY_AUTO)
+                r = manager_enqueue_reconcile(m, false); /* probed above */
+        if (r < 0) {
+                (void) sd_notify(false, "READY=1");
+                m->ready = true;
+                manager_status_update(m);
+        }
 
-        r = sd_event_loop(m->event);
-        (void) sd_notify(false, "STOPPING=1");
-        return r;
+        return sd_event_loop(m->event);
 }
 
 static int run(int argc, char *argv[]) {
@@ -289,11 +333,23 @@ static int run(int argc, char *argv[]) {
                 break;
         }
 
-        r = load_config_or_print(m);
-        if (r != 0)
-                return r < 0 ? r : -EINVAL;
-        if (arg_action == ACTION_PLAN)
+        if (arg_action == ACTION_PLAN) {
+                r = load_config_or_print(m);
+                if (r != 0)
+                        return r < 0 ? r : -EINVAL;
                 return run_plan(m);
+        }
+        /* The daemon with a bad configuration stays up with none in force, on the bus to
+         * say why, instead of crash-looping into the start limit (gone from the bus). */
+        {
+                ConfDiags d = {};
+                r = manager_load_config(m, &d);
+                if (r > 0)
+                        manager_config_rejected_at_start(m, &d);
+                conf_diags_done(&d);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read the configuration: %m");
+        }
         return run_daemon(m);
 }
 

@@ -30,6 +30,12 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "s", manager_state_to_string(m->state));
 }
 
+static int property_get_progress(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "(uu)", m->progress_done, m->progress_total);
+}
+
 /* Mutating methods: root, or a user polkit grants the method's action to (polkit.h). On
  * the first dispatch of a non-root caller's call polkit is asked and the handler returns 1
  * (handled, no reply yet); the call is dispatched again with polkit's answer. */
@@ -81,27 +87,57 @@ static int reply_rows(sd_bus_message *msg, const Plan *plan) {
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* With no valid configuration there is nothing to plan or apply: say why, instead of the
+ * empty answer of a machine without policies. */
+static int refuse_config_error(Manager *m, sd_bus_error *error) {
+        return bus_error_setf(error, PMEMNSD_ERROR_INVALID_CONFIG,
+                              "No valid configuration in force (fix it, then reload): %s",
+                              strempty(m->config_error));
+}
+
 static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_(plan_done) Plan plan = {};
         int r;
 
+        if (m->state == MANAGER_CONFIG_ERROR)
+                return refuse_config_error(m, error);
         r = manager_plan(m, &plan);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to plan: %m");
         return reply_rows(msg, &plan);
 }
 
-static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_(plan_done) Plan plan = {};
+static Job *job_new(JobKind kind, sd_bus_message *msg) {
+        Job *j = calloc(1, sizeof(Job));
+
+        if (!j)
+                return NULL;
+        j->kind = kind;
+        j->call = sd_bus_message_ref(msg);
+        return j;
+}
+
+/* Queue the job: the reply comes when its worker is done (manager_bus_reply_job()). */
+static int enqueue(Manager *m, Job *j, sd_bus_error *error) {
         int r;
 
+        if (!j)
+                return -ENOMEM;
+        r = manager_enqueue(m, j);
+        if (r == -EBUSY)
+                return bus_error_setf(error, PMEMNSD_ERROR_BUSY,
+                                      "%d operations are waiting already; try again later", JOBS_QUEUED_MAX);
+        return r < 0 ? r : 1;
+}
+
+static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
         AUTHORIZE(m, msg, POLKIT_ACTION_APPLY, "Apply", error);
-        r = manager_apply(m, &plan);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to apply: %m");
-        return reply_rows(msg, &plan);
+        if (m->state == MANAGER_CONFIG_ERROR)
+                return refuse_config_error(m, error);
+        return enqueue(m, job_new(JOB_APPLY, msg), error);
 }
 
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -110,12 +146,18 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         int r;
 
         AUTHORIZE(m, msg, POLKIT_ACTION_RELOAD, "Reload", error);
-        r = manager_reload(m, &err);
+        r = manager_reload(m, msg, &err);
+        if (r == -EBUSY)
+                return bus_error_setf(error, PMEMNSD_ERROR_BUSY,
+                                      "configuration reloaded, but %d operations are waiting already: "
+                                      "no reconcile queued", JOBS_QUEUED_MAX);
         if (r < 0 && err)
                 return bus_error_setf(error, PMEMNSD_ERROR_INVALID_CONFIG,
                                       "Configuration rejected, the previous one stays: %s", err);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to reload: %m");
+        if (r > 0)
+                return 1; /* answered when the reconcile is done */
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -206,7 +248,6 @@ static int read_options(sd_bus_message *msg, PlanRequest *req, const char **name
 static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *region, *mode, *name = NULL, *why;
-        _cleanup_free_ char *ns_dev = NULL, *err = NULL, *path = NULL;
         char generated[32];
         PlanRequest req = { .map = NS_MAP_DEV };
         const RegionState *rs;
@@ -249,18 +290,37 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
         req.name = name;
         req.size = size;
 
-        r = manager_create_namespace(m, &req, &ns_dev, &err);
+        Job *j = job_new(JOB_CREATE, msg);
+        if (!j)
+                return -ENOMEM;
+        j->region = strdup(region);
+        j->name = strdup(name);
+        if (!j->region || !j->name) {
+                job_free(j);
+                return -ENOMEM;
+        }
+        j->request = req;
+        j->request.region = j->region;
+        j->request.name = j->name;
+        return enqueue(m, j, error);
+}
+
+static int reply_create(const Job *j, const JobResult *res, sd_bus_error *error) {
+        _cleanup_free_ char *path = NULL;
+        const char *err = res->error;
+        int r = res->r;
+
         if (r == -ENODEV && !err) /* gone since the cache was read: the planner found no region */
-                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "no region '%.64s'", region);
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "no region '%.64s'", j->region);
         if (r == -EINVAL && err)
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err);
         if (r < 0)
                 return bus_error_setf(error, PMEMNSD_ERROR_FAILED, "creating the namespace failed: %s",
                                       err ?: strerror(-r));
-        path = namespace_object_path(ns_dev);
+        path = res->ns_dev ? namespace_object_path(res->ns_dev) : NULL;
         if (!path)
                 return -ENOMEM;
-        return sd_bus_reply_method_return(msg, "o", path);
+        return sd_bus_reply_method_return(j->call, "o", path);
 }
 
 static int method_destroy_namespace(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -277,10 +337,25 @@ static int method_destroy_namespace(sd_bus_message *msg, void *userdata, sd_bus_
         if (!dev || !manager_find_namespace(m, dev, NULL))
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                       "no namespace object '%.128s'", path);
-        r = manager_destroy_namespace(m, dev, &err);
+        Job *j = job_new(JOB_DESTROY, msg);
+        if (!j)
+                return -ENOMEM;
+        j->ns_dev = TAKE_PTR(dev);
+        j->name = strdup(path); /* for the reply */
+        if (!j->name) {
+                job_free(j);
+                return -ENOMEM;
+        }
+        return enqueue(m, j, error);
+}
+
+static int reply_destroy(const Job *j, const JobResult *res, sd_bus_error *error) {
+        const char *err = res->error, *dev = j->ns_dev;
+        int r = res->r;
+
         if (r == -ENODEV) /* gone since the cache was read: as if it had never been there */
-                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                      "no namespace object '%.128s'", path);
+                return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "no namespace object '%.128s'",
+                                      strempty(j->name));
         if (r == -EBUSY)
                 return bus_error_setf(error, PMEMNSD_ERROR_BUSY, "%s", err ?: "namespace is busy");
         if (r == -EPERM) /* foreign: the spec's Authorization section, a refusal */
@@ -288,7 +363,45 @@ static int method_destroy_namespace(sd_bus_message *msg, void *userdata, sd_bus_
         if (r < 0)
                 return bus_error_setf(error, PMEMNSD_ERROR_FAILED, "destroying %s failed: %s", dev,
                                       err ?: strerror(-r));
-        return sd_bus_reply_method_return(msg, NULL);
+        return sd_bus_reply_method_return(j->call, NULL);
+}
+
+void manager_bus_reply_job(Manager *m, const Job *j, const JobResult *res) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        switch (j->kind) {
+        case JOB_APPLY:
+                if (res->r < 0)
+                        r = bus_error_setf(&error, PMEMNSD_ERROR_FAILED, "Failed to apply: %s",
+                                           res->error ?: strerror(-res->r));
+                else
+                        r = reply_rows(j->call, &res->plan);
+                break;
+        case JOB_RECONCILE: /* a Reload's */
+                if (res->r < 0)
+                        r = bus_error_setf(&error, PMEMNSD_ERROR_FAILED,
+                                           "Configuration reloaded, but the reconcile failed: %s",
+                                           res->error ?: strerror(-res->r));
+                else
+                        r = sd_bus_reply_method_return(j->call, NULL);
+                break;
+        case JOB_CREATE:
+                r = reply_create(j, res, &error);
+                break;
+        case JOB_DESTROY:
+                r = reply_destroy(j, res, &error);
+                break;
+        default:
+                r = -EOPNOTSUPP;
+        }
+        if (r < 0 && !sd_bus_error_is_set(&error))
+                (void) sd_bus_error_set_errno(&error, r);
+        if (sd_bus_error_is_set(&error))
+                r = sd_bus_reply_method_error(j->call, &error);
+        if (r < 0)
+                log_debug_errno(r, "Failed to answer %s, ignoring: %m", strempty(sd_bus_message_get_member(j->call)));
+        (void) m;
 }
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -308,6 +421,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PolicyFiles", "as", bus_property_get_strv, offsetof(Manager, config.files),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Progress", "(uu)", property_get_progress, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("Plan", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssttts)", rows),
                                 method_plan, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssttts)", rows),

@@ -21,6 +21,7 @@ static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_IDLE] = "idle",
         [MANAGER_APPLYING] = "applying",
         [MANAGER_DEGRADED] = "degraded",
+        [MANAGER_CONFIG_ERROR] = "config-error",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(manager_state, ManagerState, _MANAGER_STATE_MAX)
@@ -46,6 +47,8 @@ int manager_new(const char *config_root, Manager **ret) {
             asprintf(&m->policy_dirs[2], "%s/policy.d", config_root) < 0)
                 return -ENOMEM;
         m->state = MANAGER_IDLE;
+        m->worker_fd = -1;
+        m->progress_fd = -1;
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -54,6 +57,18 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         sd_event_source_unref(m->refresh_timer);
+        sd_event_source_disable_unref(m->worker_source);
+        if (m->worker_fd >= 0)
+                (void) close(m->worker_fd);
+        free(m->worker_buf);
+        job_result_done(&m->worker_result);
+        job_free(m->job);
+        while (m->jobs) {
+                Job *next = m->jobs->next;
+                job_free(m->jobs);
+                m->jobs = next;
+        }
+        free(m->config_error);
         sd_device_monitor_unref(m->monitor);
         manager_bus_sync_done(m);
         polkit_registry_free(m->polkit); /* before the bus: its queries hold messages of it */
@@ -228,30 +243,63 @@ int manager_failure_add(Manager *m, const PlanRow *row) {
         return 0;
 }
 
-int manager_reload(Manager *m, char **ret_error) {
+static void log_diags(const ConfDiags *d) {
+        for (size_t i = 0; i < d->n; i++) {
+                _cleanup_free_ char *line = conf_diag_format(&d->items[i]);
+                log_error("%s", strempty(line));
+        }
+}
+
+void manager_config_rejected_at_start(Manager *m, const ConfDiags *d) {
+        log_diags(d);
+        free(m->config_error);
+        m->config_error = conf_diags_join(d, "; ");
+        log_error("Configuration rejected: %zu problem%s; no policy is in force until a Reload "
+                  "(systemctl reload pmemnsd) succeeds.", d->n, d->n == 1 ? "" : "s");
+        manager_set_state(m, MANAGER_CONFIG_ERROR);
+}
+
+int manager_reload(Manager *m, sd_bus_message *call, char **ret_error) {
         ConfDiags d = {};
+        Job *j;
         int r;
 
         (void) manager_probe_kernel(m);
         r = manager_load_config(m, &d);
         if (r != 0) {
-                for (size_t i = 0; i < d.n; i++) {
-                        _cleanup_free_ char *line = conf_diag_format(&d.items[i]);
-                        log_error("%s", strempty(line));
-                }
-                log_error("Configuration rejected; the previous one stays in force.");
+                log_diags(&d);
+                if (m->state == MANAGER_CONFIG_ERROR)
+                        log_error("Configuration rejected; still no policy in force.");
+                else
+                        log_error("Configuration rejected; the previous one stays in force.");
                 if (ret_error)
                         *ret_error = conf_diags_join(&d, "; ");
+                if (m->state == MANAGER_CONFIG_ERROR) {
+                        free(m->config_error);
+                        m->config_error = conf_diags_join(&d, "; ");
+                        manager_status_update(m);
+                }
                 conf_diags_done(&d);
                 return r < 0 ? r : -EINVAL;
         }
+        m->config_error = mfree(m->config_error);
+        if (m->state == MANAGER_CONFIG_ERROR)
+                manager_set_state(m, MANAGER_IDLE);
         manager_bus_emit_manager_changed(m, "PolicyFiles");
         manager_bus_emit_manager_changed(m, "Granularity");
         log_info("Configuration reloaded: %zu region selector(s), %zu namespace policy(ies).",
                  m->config.n_selectors, m->config.n_policies);
+        if (m->config.daemon.apply != APPLY_AUTO) {
+                r = manager_refresh(m);
+                manager_status_update(m);
+                return r;
+        }
         /* probed above: one probe per reload */
-        if (m->config.daemon.apply == APPLY_AUTO)
-                return manager_reconcile(m, NULL);
-        return manager_refresh(m);
+        j = calloc(1, sizeof(Job));
+        if (!j)
+                return -ENOMEM;
+        j->kind = JOB_RECONCILE;
+        j->call = sd_bus_message_ref(call);
+        r = manager_enqueue(m, j);
+        return r < 0 ? r : 1;
 }
-

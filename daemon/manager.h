@@ -6,6 +6,7 @@
 #include <systemd/sd-event.h>
 
 #include "conf/config.h"
+#include "jobs.h"
 #include "kernel.h"
 #include "plan/planner.h"
 #include "util/macro.h"
@@ -14,6 +15,7 @@ typedef enum ManagerState {
         MANAGER_IDLE,
         MANAGER_APPLYING,
         MANAGER_DEGRADED,
+        MANAGER_CONFIG_ERROR, /* no valid configuration in force: nothing is applied */
         _MANAGER_STATE_MAX,
 } ManagerState;
 
@@ -57,7 +59,25 @@ typedef struct Manager {
         size_t n_failures;
 
         ManagerState state;
+        char *config_error; /* MANAGER_CONFIG_ERROR: the problems, joined */
         bool ready; /* READY=1 sent: until then each create extends the start timeout */
+
+        /* jobs.c: the mutating operations waiting, the one running and its worker */
+        Job *jobs, *jobs_tail;
+        size_t n_jobs_queued;
+        Job *job;
+        pid_t worker_pid;
+        int worker_fd;
+        sd_event_source *worker_source;
+        char *worker_buf;
+        size_t worker_buf_len;
+        JobResult worker_result;
+        bool worker_result_seen;
+        unsigned progress_done, progress_total; /* the Progress property */
+        bool exit_when_idle;  /* SIGTERM came while a worker ran: exit when it is done */
+        /* in a worker process: no bus, no event loop; progress goes to progress_fd */
+        bool in_worker;
+        int progress_fd;
 
         /* polkit.c: authorization questions in flight and answered (polkit.h) */
         struct PolkitRegistry *polkit;
@@ -84,15 +104,37 @@ int manager_probe_kernel(Manager *m);
 /* Re-read the kernel state and re-plan. */
 int manager_refresh(Manager *m);
 
-/* Reconcile: probe the kernel once, then carry out the plan. ret (may be NULL) receives
- * the rows as done. manager_reconcile() is the same without the probe (a reload probed). */
-int manager_apply(Manager *m, Plan *ret);
-int manager_reconcile(Manager *m, Plan *ret);
+/* Reconcile, in a worker (jobs.c): settle interrupted work, read the kernel, plan, carry
+ * out the plan. *ret receives the rows as done, *ret_region_signature and
+ * *ret_cxl_signature the regions it saw. */
+int manager_reconcile_work(Manager *m, Plan *ret, char **ret_region_signature, char **ret_cxl_signature);
+/* And in the daemon when the worker is done: failures, signatures, cache, state, Applied. */
+void manager_reconcile_finish(Manager *m, const JobResult *res);
+
+/* jobs.c: queue a job (taking it); 1 queued, 0 merged into a waiting reconcile, -EBUSY
+ * when too many wait. */
+int manager_enqueue(Manager *m, Job *j);
+/* A reconcile nobody waits for (start, udev), merged into one waiting; probe: the
+ * kernel first, as Apply() does. */
+int manager_enqueue_reconcile(Manager *m, bool probe);
+/* SIGTERM: answer and drop what waits, exit when the running worker is done. */
+void manager_shutdown(Manager *m);
+bool manager_busy(const Manager *m);
+/* In a worker: rows done of the rows of the running apply (no-op in the daemon). */
+void manager_progress(Manager *m, unsigned done, unsigned total);
+/* STATUS= for systemd: what runs, or what is managed and what failed. */
+void manager_status_update(Manager *m);
 
 /* A dry run on the cached state (udev events keep it fresh). */
 int manager_plan(Manager *m, Plan *ret);
 
-int manager_reload(Manager *m, char **ret_error);
+/* Re-read the configuration. < 0: rejected (*ret_error says why, the old one stays); 0:
+ * in force, the cache re-planned; 1: in force and a reconcile queued, which answers call
+ * (may be NULL) when done. */
+int manager_reload(Manager *m, sd_bus_message *call, char **ret_error);
+/* At start: a configuration with problems puts the daemon in MANAGER_CONFIG_ERROR with no
+ * policy in force instead of exiting (it stays on the bus to say why; a Reload fixes it). */
+void manager_config_rejected_at_start(Manager *m, const ConfDiags *d);
 
 int manager_create_namespace(Manager *m, const PlanRequest *req, char **ret_ns_dev,
                              char **ret_error);
@@ -147,3 +189,5 @@ void manager_bus_sync(Manager *m, const RegionState *old, size_t n_old, const Pl
 void manager_bus_sync_done(Manager *m);
 void manager_bus_emit_applied(Manager *m, const Plan *rows);
 void manager_bus_emit_manager_changed(Manager *m, const char *property);
+/* The reply to the method call a job was queued for. */
+void manager_bus_reply_job(Manager *m, const Job *j, const JobResult *res);

@@ -240,7 +240,8 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
         unsigned failed = 0;
         NvCtx *c = NULL;
 
-        for (size_t i = 0; i < plan->n_rows; i++) {
+        manager_progress(m, 0, (unsigned) plan->n_rows);
+        for (size_t i = 0; i < plan->n_rows; manager_progress(m, (unsigned) ++i, (unsigned) plan->n_rows)) {
                 PlanRow *row = &plan->rows[i];
                 _cleanup_free_ char *err = NULL;
                 uint64_t predicted = row->spec.start, predicted_usable = row->spec.usable;
@@ -259,15 +260,6 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
                 }
                 if (row->action != PLAN_CREATE)
                         continue;
-                /* An apply runs inside one event-loop iteration and may outlast WatchdogSec=
-                 * (many namespaces, slow hardware): tell systemd we are alive. No-op without
-                 * a watchdog. */
-                (void) sd_notify(0, "WATCHDOG=1");
-                /* the first reconcile runs before READY=1: on a big machine it may take longer
-                 * than TimeoutStartSec=; each create asks for another minute */
-                if (!m->ready)
-                        (void) sd_notify(0, "EXTEND_TIMEOUT_USEC=60000000");
-
                 r = manager_create_row(&c, row, regions, n_regions, NULL, &changed, &err);
                 if (r == -ESTALE) {
                         row->action = PLAN_CONFLICT;
@@ -302,12 +294,6 @@ static bool region_is_enabled(const char *region) {
 
         snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s/driver", region);
         return access(path, F_OK) == 0;
-}
-
-int manager_apply(Manager *m, Plan *ret) {
-        /* the region 'align' attribute may have shown up with a new region */
-        (void) manager_probe_kernel(m);
-        return manager_reconcile(m, ret);
 }
 
 /* Initialise the label areas the plan asks for. The create rows of a region whose labels
@@ -383,15 +369,12 @@ static int replan_keeping_failures(Manager *m, RegionState **regions, size_t *n,
         return 0;
 }
 
-int manager_reconcile(Manager *m, Plan *ret) {
+int manager_reconcile_work(Manager *m, Plan *ret, char **ret_region_signature, char **ret_cxl_signature) {
         RegionState *regions = NULL;
         size_t n = 0;
         Plan plan = {};
         unsigned failed = 0;
         int r;
-
-        manager_set_state(m, MANAGER_APPLYING);
-        manager_failures_clear(m);
 
         /* What an interrupted create, destroy or disable of ours left: only recorded work
          * (records.h), so this is safe at every apply, with an admin's ndctl at work too. */
@@ -426,25 +409,55 @@ finish:
         if (r >= 0) {
                 /* The regions as this apply saw them, not as they are now: one enabled while
                  * we worked must still trigger the next reconcile. */
-                free(m->region_signature);
-                m->region_signature = region_signature(regions, n);
-                free(m->cxl_signature);
-                m->cxl_signature = manager_cxl_signature(m);
+                *ret_region_signature = region_signature(regions, n);
+                *ret_cxl_signature = manager_cxl_signature(m);
         }
         region_states_free(regions, n);
         if (r < 0) {
                 log_error_errno(r, "Apply failed: %m");
-                manager_set_state(m, MANAGER_DEGRADED);
                 plan_done(&plan);
                 return r;
         }
-        (void) manager_refresh(m);
-        manager_set_state(m, failed ? MANAGER_DEGRADED : MANAGER_IDLE);
-        manager_bus_emit_applied(m, &plan);
-        if (ret)
-                *ret = plan;
-        else
-                plan_done(&plan);
+        *ret = plan;
         return 0;
 }
 
+void manager_reconcile_finish(Manager *m, const JobResult *res) {
+        unsigned failed = 0;
+
+        if (res->r >= 0) {
+                free(m->region_signature);
+                m->region_signature = strdup_or_null(res->region_signature);
+                free(m->cxl_signature);
+                m->cxl_signature = strdup_or_null(res->cxl_signature);
+        }
+        /* the Namespace objects show the failures of the last apply */
+        manager_failures_clear(m);
+        for (size_t i = 0; i < res->plan.n_rows; i++)
+                if (res->plan.rows[i].action == PLAN_FAILED) {
+                        (void) manager_failure_add(m, &res->plan.rows[i]);
+                        failed++;
+                }
+        (void) manager_refresh(m);
+        if (m->state == MANAGER_CONFIG_ERROR)
+                return;
+        if (res->r < 0) {
+                manager_set_state(m, MANAGER_DEGRADED);
+                return;
+        }
+        manager_set_state(m, failed ? MANAGER_DEGRADED : MANAGER_IDLE);
+        manager_bus_emit_applied(m, &res->plan);
+
+        /* a region enabled (or a memdev come) while the worker ran: the udev refresh left
+         * it to us; reconcile again, as the event would have */
+        if (m->config.daemon.apply == APPLY_AUTO) {
+                _cleanup_free_ char *sig = region_signature(m->regions, m->n_regions);
+                _cleanup_free_ char *cxl_sig = manager_cxl_signature(m);
+
+                if (sig && cxl_sig && m->region_signature && m->cxl_signature &&
+                    (!streq(sig, m->region_signature) || !streq(cxl_sig, m->cxl_signature))) {
+                        log_info("Regions changed during the apply, reconciling.");
+                        (void) manager_enqueue_reconcile(m, true);
+                }
+        }
+}

@@ -13,8 +13,9 @@
 /* Freshness: the handlers validate against the cache, which udev events keep fresh; these
  * operations re-check against the kernel right before acting (sysfs for a create, the
  * namespace's uuid for a destroy). Only when that shows the cache stale is it refreshed
- * and the request judged again; after acting it is refreshed once, so the reply's object
- * exists (or is gone) when the caller looks. */
+ * and the request judged again. They run in a worker (jobs.c); the daemon refreshes its
+ * cache when the worker is done and before it replies, so the reply's object exists (or
+ * is gone) when the caller looks. */
 
 /* Plan one request on the cached state: the one PLAN_CREATE row, or -EINVAL and why. */
 static int plan_request(Manager *m, const PlanRequest *req, Plan *ret, char **ret_error) {
@@ -82,7 +83,6 @@ int manager_create_namespace(Manager *m, const PlanRequest *req, char **ret_ns_d
                 *ret_ns_dev = strdup_or_null(plan.rows[0].spec.ns_dev);
         }
         plan_done(&plan);
-        (void) manager_refresh(m);
         return r;
 }
 
@@ -150,6 +150,5 @@ int manager_destroy_namespace(Manager *m, const char *ns_dev, char **ret_error) 
                         log_notice("%s belonged to policy instance '%s'; the next reconcile creates it "
                                    "again unless its policy is removed.", ns_dev, instance);
         }
-        (void) manager_refresh(m);
         return r;
 }

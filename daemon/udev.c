@@ -29,14 +29,18 @@ static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         /* Apply when a region appeared, vanished or was enabled, or (with [cxl-region]s) a
          * memdev or CXL region came or went, not on the events our own namespace work
          * causes: that would retry a failing create forever. */
-        if (m->config.daemon.apply != APPLY_AUTO || !sig || !cxl_sig)
+        if (m->config.daemon.apply != APPLY_AUTO || m->state == MANAGER_CONFIG_ERROR || !sig || !cxl_sig)
+                return 0;
+        /* a reconcile at work: its end compares what it saw with what is there then
+         * (manager_reconcile_finish()), and our own namespaces' events are no reason */
+        if (m->job && (m->job->kind == JOB_APPLY || m->job->kind == JOB_RECONCILE))
                 return 0;
         if (!m->region_signature || !streq(sig, m->region_signature)) {
                 log_info("Regions changed, reconciling.");
-                (void) manager_apply(m, NULL);
+                (void) manager_enqueue_reconcile(m, true);
         } else if (!m->cxl_signature || !streq(cxl_sig, m->cxl_signature)) {
                 log_info("CXL memdevs or regions changed, reconciling.");
-                (void) manager_apply(m, NULL);
+                (void) manager_enqueue_reconcile(m, true);
         }
         return 0;
 }

@@ -979,6 +979,51 @@ static void plan_request(Ctx *c) {
         }
 }
 
+/* A policy whose selector has no region gets a row too (a skip that says so), so a typo in
+ * match.* or a missing device is visible instead of a policy silently doing nothing. A
+ * selector of a [cxl-region] that is not assembled has its rows already (cxl-rows.c). */
+static void plan_unmatched(Ctx *c) {
+        const Config *cfg = c->in->config;
+        _cleanup_free_ bool *has_region = calloc(cfg->n_selectors + 1, sizeof(bool));
+
+        if (!has_region) {
+                c->error = -ENOMEM;
+                return;
+        }
+        for (size_t i = 0; i < c->plan->n_regions; i++)
+                if (c->plan->regions[i].selector >= 0)
+                        has_region[c->plan->regions[i].selector] = true;
+        for (size_t p = 0; p < cfg->n_policies && c->error >= 0; p++) {
+                const NamespacePolicy *n = &cfg->policies[p];
+                const RegionSelector *sel;
+                bool matches_any = false;
+
+                if (n->selector_index >= cfg->n_selectors || has_region[n->selector_index])
+                        continue;
+                sel = &cfg->selectors[n->selector_index];
+                if (sel->match_cxl_region && c->in->cxl)
+                        continue; /* plan_waiting() said what it waits for */
+                for (size_t i = 0; i < c->in->n_regions && !matches_any; i++)
+                        matches_any = selector_matches(sel, &c->in->regions[i]);
+                for (unsigned k = 0; k < n->count && c->error >= 0; k++) {
+                        _cleanup_free_ char *inst = policy_instance_name(n, k);
+                        PlanRow *row = inst ? plan_add_row(c->plan, PLAN_SKIP, inst, NULL) : NULL;
+
+                        if (!row) {
+                                c->error = -ENOMEM;
+                                break;
+                        }
+                        row->spec.mode = n->mode;
+                        row->policy = (ssize_t) p;
+                        if (matches_any)
+                                row_message(c, row, "selector '%s' matches no region of its own: an "
+                                            "earlier selector matches its regions first", sel->name);
+                        else
+                                row_message(c, row, "selector '%s' matches no region", sel->name);
+                }
+        }
+}
+
 PlanRow *plan_add_row(Plan *p, PlanAction action, const char *name, const char *region) {
         Ctx c = { .plan = p };
         PlanRow *row = row_add(&c, action, name, &(RegionState) { .dev = (char *) strempty(region) },
@@ -999,6 +1044,8 @@ int plan_compute(const PlanInput *in, Plan *ret) {
                         c.error = plan_cxl_regions(in, &plan);
                 for (size_t i = 0; i < in->n_regions && c.error >= 0; i++)
                         plan_region(&c, &in->regions[i]);
+                if (c.error >= 0)
+                        plan_unmatched(&c);
         }
 
         if (c.error < 0) {

@@ -83,3 +83,47 @@ int conf_files_list(const char *const *dirs, char ***ret, size_t *ret_n) {
         *ret = TAKE_PTR(paths);
         return 0;
 }
+
+int conf_files_list_hidden(const char *const *dirs, char ***ret, size_t *ret_n) {
+        _cleanup_(strv_freep) char **winners = NULL, **lines = NULL;
+        size_t n_winners = 0, n_lines = 0, n_dirs = 0;
+        int r;
+
+        while (dirs[n_dirs])
+                n_dirs++;
+        /* highest priority first: the first path of a name wins, later ones are hidden */
+        for (size_t d = n_dirs; d-- > 0;) {
+                _cleanup_(strv_freep) char **here = NULL;
+                size_t n_here = 0;
+
+                r = list_dir(dirs[d], &here, &n_here);
+                if (r < 0)
+                        return r;
+                if (n_here > 1)
+                        qsort(here, n_here, sizeof(char *), conf_name_cmp);
+                for (size_t i = 0; i < n_here; i++) {
+                        const char *name = strrchr(here[i], '/') + 1, *by = NULL;
+                        _cleanup_free_ char *line = NULL;
+
+                        for (size_t k = 0; k < n_winners && !by; k++)
+                                if (streq(strrchr(winners[k], '/') + 1, name))
+                                        by = winners[k];
+                        if (by)
+                                r = asprintf(&line, "%s (hidden by %s%s)", here[i], by,
+                                             is_masked(by) ? ", a symlink to /dev/null" : "");
+                        else if (is_masked(here[i]))
+                                r = asprintf(&line, "%s (a symlink to /dev/null: masks the name)", here[i]);
+                        else
+                                r = 0;
+                        if (r < 0)
+                                return -ENOMEM;
+                        if (line && strv_push(&lines, &n_lines, line) < 0)
+                                return -ENOMEM;
+                        if (!by && strv_push(&winners, &n_winners, here[i]) < 0)
+                                return -ENOMEM;
+                }
+        }
+        *ret = TAKE_PTR(lines);
+        *ret_n = n_lines;
+        return 0;
+}

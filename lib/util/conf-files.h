@@ -9,3 +9,7 @@
  * dirs: NULL-terminated, lowest priority first; missing directories are skipped.
  * *ret: NULL-terminated list of paths (or NULL when there are none), *ret_n its length. */
 int conf_files_list(const char *const *dirs, char ***ret, size_t *ret_n);
+
+/* What conf_files_list() leaves out, one line per file for people: "PATH (hidden by
+ * OTHER)" or "PATH (a symlink to /dev/null: masks the name)". */
+int conf_files_list_hidden(const char *const *dirs, char ***ret, size_t *ret_n);

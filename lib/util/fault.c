@@ -7,6 +7,18 @@
 #include "util/log.h"
 #include "util/macro.h"
 
+#if ENABLE_FAULT_INJECTION
+static pid_t also_pid;
+#endif
+
+void fault_also_hit(pid_t pid) {
+#if ENABLE_FAULT_INJECTION
+        also_pid = pid;
+#else
+        (void) pid;
+#endif
+}
+
 int fault_point(const char *name) {
 #if ENABLE_FAULT_INJECTION
         /* PMEMNSD_FAULT=POINT[@N][:kill|fail|stop]: the Nth time (default the first; @0:
@@ -37,10 +49,17 @@ int fault_point(const char *name) {
         log_debug("fault injection: %s at '%s' (hit %u)", action, name, hits);
         if (streq(action, "fail"))
                 return -EIO;
+        /* In a worker, kill and stop hit the daemon too: the crash or power cut of the
+         * whole service at that step, which is what the fault suite simulates.
+         * "kill-worker" kills the worker alone: a crash in kernel work. */
         if (streq(action, "stop")) {
+                if (also_pid > 0)
+                        (void) kill(also_pid, SIGSTOP);
                 raise(SIGSTOP);
                 return 0;
         }
+        if (also_pid > 0 && !streq(action, "kill-worker"))
+                (void) kill(also_pid, SIGKILL);
         raise(SIGKILL);
 #else
         (void) name;

@@ -366,6 +366,36 @@ TEST(a_policy_that_does_not_fit_is_skipped) {
         region_state_done(&r);
 }
 
+TEST(a_policy_whose_selector_matches_no_region_gets_a_skip_row) {
+        RegionState r = region("region0", BASE, GiB, true);
+        Plan p = {};
+        const PlanRow *x;
+
+        CHECK_INT(plan_for("[region nv]\nmatch.dev = region0\n"
+                           "[region fast]\nmatch.dev = region9\n"
+                           "[region also]\nmatch.dev = region*\n"
+                           "[namespace here]\nregion = nv\nmode = fsdax\nsize = 32M\n"
+                           "[namespace db]\nregion = fast\nmode = devdax\nsize = 32M\ncount = 2\n"
+                           "[namespace late]\nregion = also\nmode = fsdax\nsize = 32M\n",
+                           &r, 1, &p), 0);
+        CHECK_INT(row(&p, "here")->action, PLAN_CREATE);
+        for (unsigned i = 0; i < 2; i++) {
+                x = row(&p, i ? "db.1" : "db.0");
+                if (x) {
+                        CHECK_INT(x->action, PLAN_SKIP);
+                        CHECK_STR(x->message, "selector 'fast' matches no region");
+                        CHECK_INT(x->spec.mode, NS_MODE_DEVDAX);
+                }
+        }
+        x = row(&p, "late");
+        if (x) {
+                CHECK_INT(x->action, PLAN_SKIP);
+                CHECK_CONTAINS(x->message, "an earlier selector matches its regions first");
+        }
+        plan_done(&p);
+        region_state_done(&r);
+}
+
 TEST(percent_and_rest_sizes_share_the_region) {
         RegionState r = region("region0", BASE, GiB, true);
         Plan p = {};

@@ -61,7 +61,7 @@ cat > /run/systemd/system/pmemnsd.service.d/valgrind.conf <<EOF
 ExecStart=
 ExecStart=$VG --tool=memcheck --leak-check=full --show-leak-kinds=all \
         --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --track-fds=no \
-        --num-callers=30 --vgdb=no $SUPP --log-file=$LOG $DAEMON
+        --num-callers=30 --vgdb=no $SUPP --log-file=$LOG.%p $DAEMON
 # valgrind translates code into writable and then executable memory, and makes system calls
 # of its own
 MemoryDenyWriteExecute=no
@@ -121,15 +121,18 @@ CONF
 INITIAL="fs.0 fs.1 fsmem dax.0 dax.1 blk.0 blk.1 blk512 raw.0 raw.1"
 
 t0=$(date +%s)
+rm -f $LOG.*
 if ! systemctl start pmemnsd.service; then
         systemctl status --no-pager pmemnsd.service || true
-        cat $LOG 2>/dev/null || echo "(no $LOG)"
-        grep -q "must-be-redirected function" $LOG 2>/dev/null &&
+        cat $LOG.* 2>/dev/null || echo "(no $LOG.*)"
+        cat $LOG.* 2>/dev/null | grep -q "must-be-redirected function" &&
                 skip "no debug info for the guest's ld.so: the host's libc6-dbg does not match the guest's libc6"
         fail "pmemnsd did not start under valgrind"
 fi
 log "started under valgrind in $(($(date +%s) - t0)) s"
 PID=$(systemctl show -p MainPID --value pmemnsd.service)
+# one log per process: the daemon's, and one of each worker it forked (jobs.c)
+LOG=$LOG.$PID
 grep -q "Memcheck" $LOG || fail "the daemon does not run under memcheck: $(head -5 $LOG)"
 check_match "$(tr '\0' ' ' < /proc/"$PID"/cmdline)" "memcheck|valgrind" "MainPID's command line"
 ns_dev() { ndctl list -N | jq -r ".[]? | select(.name == \"$1\") | .dev"; }
@@ -290,6 +293,17 @@ if [ "$ERRS$DEF$IND$POS" != 0000 ]; then
         fail "memcheck: $ERRS errors, $DEF/$IND/$POS bytes definitely/indirectly/possibly lost"
 fi
 check_eq "$(systemctl show -p ExecMainStatus --value pmemnsd.service)" 0 "exit status of the daemon under valgrind"
+# the workers (every Apply, Reload, create and destroy above ran in one): no memory error,
+# nothing lost (what they hold of the daemon's copy at _exit() is still reachable)
+workers=0
+for f in "${LOG%.*}".*; do
+        [ "$f" = "$LOG" ] && continue
+        workers=$((workers + 1))
+        e=$(grep -E '^==[0-9]+== ERROR SUMMARY:' "$f" | tail -1 | sed -E 's/.*SUMMARY: ([0-9,]+) errors.*/\1/; s/,//g')
+        [ "$e" = 0 ] || { cat "$f"; fail "memcheck in worker log $f: '${e:-no summary}' errors"; }
+done
+[ "$workers" -ge 5 ] || fail "only $workers worker logs (Apply, Reload, create and destroy each fork one)"
+echo "LEAKS workers=$workers errors=0"
 [ "$REACH" = 0 ] || log "still reachable at exit: $REACH bytes (see the blocks above)"
 rm -f /run/systemd/system/pmemnsd.service.d/valgrind.conf
 systemctl daemon-reload
