@@ -61,7 +61,7 @@ cat > /run/systemd/system/pmemnsd.service.d/valgrind.conf <<EOF
 ExecStart=
 ExecStart=$VG --tool=memcheck --leak-check=full --show-leak-kinds=all \
         --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --track-fds=no \
-        --num-callers=30 --vgdb=no $SUPP --log-file=$LOG.%p $DAEMON
+        --num-callers=30 --vgdb=no $SUPP --log-file=$LOG.%%p $DAEMON
 # valgrind translates code into writable and then executable memory, and makes system calls
 # of its own
 MemoryDenyWriteExecute=no
@@ -131,7 +131,7 @@ if ! systemctl start pmemnsd.service; then
 fi
 log "started under valgrind in $(($(date +%s) - t0)) s"
 PID=$(systemctl show -p MainPID --value pmemnsd.service)
-# one log per process: the daemon's, and one of each worker it forked (jobs.c)
+# one log per process (%%p in the unit: valgrind's %p), the daemon's and each worker's (jobs.c)
 LOG=$LOG.$PID
 grep -q "Memcheck" $LOG || fail "the daemon does not run under memcheck: $(head -5 $LOG)"
 check_match "$(tr '\0' ' ' < /proc/"$PID"/cmdline)" "memcheck|valgrind" "MainPID's command line"
