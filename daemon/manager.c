@@ -10,6 +10,7 @@
 
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
+#include "pmemnsd-messages.h"
 #include "polkit.h"
 #include "records.h"
 #include "util/log.h"
@@ -239,7 +240,8 @@ int manager_reload(Manager *m, char **ret_error) {
                         _cleanup_free_ char *line = conf_diag_format(&d.items[i]);
                         log_error("%s", strempty(line));
                 }
-                log_error("Configuration rejected; the previous one stays in force.");
+                log_struct(LOG_ERR, LOG_FIELDS(PMEMNSD_MESSAGE_CONFIG_REJECTED_STR),
+                           "Configuration rejected; the previous one stays in force.");
                 if (ret_error)
                         *ret_error = conf_diags_join(&d, "; ");
                 conf_diags_done(&d);
