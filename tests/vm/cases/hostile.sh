@@ -592,4 +592,33 @@ grep -q "Defined-By: pmemnsd" <<< "$out" || fail "journalctl -x: no Defined-By: 
 out=$(journalctl -u pmemnsd -x --no-pager MESSAGE_ID=$ID_REJECTED)
 grep -q "Subject: Configuration rejected" <<< "$out" || fail "journalctl -x: no catalog subject for the rejected config: $out"
 check_eq "$(systemctl show -p MainPID --value pmemnsd.service)" "$PID" "MainPID after the conflict"
+# a drift: blk's policy now wants 48M; the recorded 32M namespace is left as it is
+ID_DRIFT=fab423829334405787bd23497fda0007
+BLK=$(ns_dev blk)
+sed -i '/^\[namespace blk\]/,/^$/ s/^size = 32M$/size = 48M/' /etc/pmemnsd/policy.d/50-hostile.conf
+out=$(timeout 120 pmemnsctl reload 2>&1) || fail "pmemnsctl reload with blk at 48M: $out"
+has_drift() {
+        jq_entries MESSAGE_ID=$ID_DRIFT | jq -e --arg r "$REGION" --arg d "$BLK" \
+                'any(.[]; .POLICY == "blk" and .REGION == $r and .NAMESPACE == $d and .PRIORITY == "5")' >/dev/null
+}
+wait_for 30 has_drift || fail "no drift entry with POLICY=blk REGION=$REGION NAMESPACE=$BLK: $(jq_entries MESSAGE_ID=$ID_DRIFT)"
+log "drift entry: $(jq_entries MESSAGE_ID=$ID_DRIFT | jq -c '.[-1] | {MESSAGE, PRIORITY, REGION, NAMESPACE, POLICY}')"
+# a failed create (a -Dfault-injection=true build): every size write of a create fails
+if [ "${1:-}" = faults ]; then
+        ID_FAILED=8af121f76c8e462495be05861741bb44
+        pmemnsd_restart create-after-size@0:fail
+        printf '[namespace extra]\nregion = main\nmode = raw\nsize = 16M\n' > /etc/pmemnsd/policy.d/60-extra.conf
+        out=$(timeout 120 pmemnsctl reload 2>&1) || true
+        echo "$out"
+        has_failed() {
+                jq_entries "MESSAGE_ID=$ID_FAILED" | jq -e --arg r "$REGION" \
+                        'any(.[]; .POLICY == "extra" and .REGION == $r and .PRIORITY == "3")' >/dev/null
+        }
+        wait_for 30 has_failed || fail "no failed entry with POLICY=extra REGION=$REGION: $(jq_entries MESSAGE_ID=$ID_FAILED)"
+        log "failed entry: $(jq_entries MESSAGE_ID=$ID_FAILED | jq -c '.[-1] | {MESSAGE, PRIORITY, REGION, NAMESPACE, POLICY}')"
+        out=$(journalctl -u pmemnsd -x --no-pager MESSAGE_ID=$ID_FAILED)
+        grep -q "Subject: Provisioning extra in $REGION failed" <<< "$out" || fail "journalctl -x: no catalog subject for the failure: $out"
+        rm /etc/pmemnsd/policy.d/60-extra.conf
+        pmemnsd_restart
+fi
 echo "PASS hostile"
