@@ -2,7 +2,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
+
+/* we pass the caller's CODE_FILE/LINE/FUNC, not this file's */
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-journal.h>
 
 #include "log.h"
@@ -22,6 +27,24 @@ static void add(struct iovec *iov, size_t *n, Field *f, const char *field, const
         iov[(*n)++] = (struct iovec) { .iov_base = f->buf, .iov_len = strlen(f->buf) };
 }
 
+/* Is stderr the journal's stream (systemd's test: JOURNAL_STREAM names its device and inode)
+ * and the native socket there? Otherwise (StandardError=file:, a terminal, no journald, where
+ * sd_journal_sendv() would drop the entry silently) the fields go and the line stays. */
+static bool stderr_is_journal(void) {
+        static int cached = -1;
+        const char *e;
+        unsigned long long dev, ino;
+        struct stat st;
+
+        if (cached >= 0)
+                return cached;
+        e = getenv("JOURNAL_STREAM");
+        cached = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) >= 0 &&
+                 (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino &&
+                 access("/run/systemd/journal/socket", F_OK) >= 0;
+        return cached;
+}
+
 int log_struct_internal(int level, int error, const LogFields *f, const char *file, int line,
                         const char *func, const char *format, ...) {
         char msg[2048];
@@ -34,7 +57,7 @@ int log_struct_internal(int level, int error, const LogFields *f, const char *fi
         vsnprintf(msg, sizeof(msg), format, ap);
         va_end(ap);
 
-        if (log_get_target() == LOG_TARGET_JOURNAL) {
+        if (log_get_target() == LOG_TARGET_JOURNAL && stderr_is_journal()) {
                 char message[sizeof(msg) + 8], num[3][16];
                 Field fields[10];
                 struct iovec iov[11];
@@ -60,9 +83,11 @@ int log_struct_internal(int level, int error, const LogFields *f, const char *fi
                 }
                 if (sd_journal_sendv(iov, (int) n) >= 0)
                         goto done;
-                /* no journal socket: the stream still turns "<N>" into the priority */
+        }
+        /* as log_internal() writes it: the stream turns "<N>" into the priority */
+        if (log_get_target() == LOG_TARGET_JOURNAL)
                 fprintf(stderr, "<%i>%s\n", level, msg);
-        } else
+        else
                 fprintf(stderr, "%s\n", msg);
 done:
         errno = saved;
