@@ -31,6 +31,7 @@
 # (issue 10 item 12) is refused, logged as such (not as uid -1), and nothing is applied.
 set -euo pipefail
 . /pmemnsd-test/guest-lib.sh
+FAULTS=${1:-} # "faults": a -Dfault-injection=true build (PMEMNSD_FAULT works)
 
 B="busctl --timeout=30"
 D=org.pmemnsd1
@@ -604,7 +605,7 @@ has_drift() {
 wait_for 30 has_drift || fail "no drift entry with POLICY=blk REGION=$REGION NAMESPACE=$BLK: $(jq_entries MESSAGE_ID=$ID_DRIFT)"
 log "drift entry: $(jq_entries MESSAGE_ID=$ID_DRIFT | jq -c '.[-1] | {MESSAGE, PRIORITY, REGION, NAMESPACE, POLICY}')"
 # a failed create (a -Dfault-injection=true build): every size write of a create fails
-if [ "${1:-}" = faults ]; then
+if [ "$FAULTS" = faults ]; then
         ID_FAILED=8af121f76c8e462495be05861741bb44
         pmemnsd_restart create-after-size@0:fail
         printf '[namespace extra]\nregion = main\nmode = raw\nsize = 16M\n' > /etc/pmemnsd/policy.d/60-extra.conf
