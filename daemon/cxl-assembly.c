@@ -8,6 +8,7 @@
 
 #include "cxl/cxl.h"
 #include "manager.h"
+#include "pmemnsd-messages.h"
 #include "records.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -308,14 +309,18 @@ unsigned manager_cxl_assemble(Manager *m, Plan *plan, unsigned *failed) {
                 /* libcxl caches what it read: a fresh view for the next row */
                 c = cxl_close(c);
                 if (r >= 0) {
-                        log_info("cxl-region '%s': %s", row->spec.name, row->message);
+                        log_struct(LOG_INFO, LOG_FIELDS(PMEMNSD_MESSAGE_CXL_ASSEMBLED_STR, .region = row->spec.region,
+                                                        .policy = row->spec.name),
+                                   "cxl-region '%s': %s", row->spec.name, row->message);
                         done++;
                         continue;
                 }
         failed:
                 row->action = PLAN_FAILED;
                 (void) plan_row_set_message(row, "assembling failed: %s", err ?: strerror(-r));
-                log_error("cxl-region '%s': %s", row->spec.name, row->message);
+                log_struct(LOG_ERR, LOG_FIELDS(PMEMNSD_MESSAGE_FAILED_STR, .region = row->spec.region,
+                                               .policy = row->spec.name),
+                           "cxl-region '%s': %s", row->spec.name, row->message);
                 manager_failure_add(m, row);
                 (*failed)++;
                 done++; /* a rollback changed the bus too */

@@ -15,6 +15,7 @@
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
 #include "plan-table.h"
+#include "pmemnsd-messages.h"
 #include "util/conf-files.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -120,7 +121,9 @@ static int load_config_or_print(Manager *m) {
 
         if (r > 0) {
                 print_diags(&d);
-                fprintf(stderr, "%zu problem%s found.\n", d.n, d.n == 1 ? "" : "s");
+                /* the same line on a terminal; under the journal an entry an admin can match */
+                log_struct(LOG_ERR, LOG_FIELDS(PMEMNSD_MESSAGE_CONFIG_REJECTED_STR),
+                           "%zu problem%s found.", d.n, d.n == 1 ? "" : "s");
         }
         conf_diags_done(&d);
         if (r < 0)

@@ -10,6 +10,7 @@
 
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
+#include "pmemnsd-messages.h"
 #include "polkit.h"
 #include "records.h"
 #include "util/log.h"
@@ -254,8 +255,9 @@ void manager_config_rejected_at_start(Manager *m, const ConfDiags *d) {
         log_diags(d);
         free(m->config_error);
         m->config_error = conf_diags_join(d, "; ");
-        log_error("Configuration rejected: %zu problem%s; no policy is in force until a Reload "
-                  "(systemctl reload pmemnsd) succeeds.", d->n, d->n == 1 ? "" : "s");
+        log_struct(LOG_ERR, LOG_FIELDS(PMEMNSD_MESSAGE_CONFIG_REJECTED_STR),
+                   "Configuration rejected: %zu problem%s; no policy is in force until a Reload "
+                   "(systemctl reload pmemnsd) succeeds.", d->n, d->n == 1 ? "" : "s");
         manager_set_state(m, MANAGER_CONFIG_ERROR);
 }
 
@@ -269,9 +271,11 @@ int manager_reload(Manager *m, sd_bus_message *call, char **ret_error) {
         if (r != 0) {
                 log_diags(&d);
                 if (m->state == MANAGER_CONFIG_ERROR)
-                        log_error("Configuration rejected; still no policy in force.");
+                        log_struct(LOG_ERR, LOG_FIELDS(PMEMNSD_MESSAGE_CONFIG_REJECTED_STR),
+                                   "Configuration rejected; still no policy in force.");
                 else
-                        log_error("Configuration rejected; the previous one stays in force.");
+                        log_struct(LOG_ERR, LOG_FIELDS(PMEMNSD_MESSAGE_CONFIG_REJECTED_STR),
+                                   "Configuration rejected; the previous one stays in force.");
                 if (ret_error)
                         *ret_error = conf_diags_join(&d, "; ");
                 if (m->state == MANAGER_CONFIG_ERROR) {

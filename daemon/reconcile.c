@@ -9,6 +9,7 @@
 
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
+#include "pmemnsd-messages.h"
 #include "records.h"
 #include "region-signature.h"
 #include "util/log.h"
@@ -251,11 +252,15 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
                 if (row->action == PLAN_DRIFT || row->action == PLAN_CONFLICT ||
                     (row->action == PLAN_SKIP && !isempty(row->spec.name))) {
                         /* a [cxl-region] not assembled, or a policy no region matches */
+                        const LogFields *lf = LOG_FIELDS(row->action == PLAN_DRIFT ? PMEMNSD_MESSAGE_DRIFT_STR :
+                                                         row->action == PLAN_CONFLICT ? PMEMNSD_MESSAGE_CONFLICT_STR : NULL,
+                                                         .region = row->spec.region, .namespace = row->spec.ns_dev,
+                                                         .policy = row->spec.name);
                         if (isempty(row->spec.region))
-                                log_notice("%s: %s: %s", row->spec.name,
+                                log_struct(LOG_NOTICE, lf, "%s: %s: %s", row->spec.name,
                                            plan_action_to_string(row->action), strempty(row->message));
                         else
-                                log_notice("%s in %s: %s: %s", row->spec.name, row->spec.region,
+                                log_struct(LOG_NOTICE, lf, "%s in %s: %s: %s", row->spec.name, row->spec.region,
                                            plan_action_to_string(row->action), strempty(row->message));
                 }
                 if (row->action != PLAN_CREATE)
@@ -264,13 +269,17 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
                 if (r == -ESTALE) {
                         row->action = PLAN_CONFLICT;
                         plan_row_set_message(row, "not created: %s", changed);
-                        log_warning("%s: %s", row->spec.name, row->message);
+                        log_struct(LOG_WARNING, LOG_FIELDS(PMEMNSD_MESSAGE_CONFLICT_STR, .region = row->spec.region,
+                                                           .policy = row->spec.name),
+                                   "%s: %s", row->spec.name, row->message);
                         continue;
                 }
                 if (r < 0) {
                         row->action = PLAN_FAILED;
                         plan_row_set_message(row, "%s", err ?: strerror(-r));
-                        log_error("%s: creating %s %s in %s failed: %s", row->spec.name,
+                        log_struct(LOG_ERR, LOG_FIELDS(PMEMNSD_MESSAGE_FAILED_STR, .region = row->spec.region,
+                                                       .policy = row->spec.name),
+                                  "%s: creating %s %s in %s failed: %s", row->spec.name,
                                   FORMAT_SIZE(row->spec.size), ns_mode_to_string(row->spec.mode), row->spec.region,
                                   row->message);
                         manager_failure_add(m, row);
@@ -281,7 +290,9 @@ static int apply_rows(Manager *m, Plan *plan, const RegionState *regions, size_t
                                 FORMAT_SIZE(row->spec.size), FORMAT_SIZE(row->spec.usable), row->spec.start,
                                 predicted != row->spec.start || predicted_usable != row->spec.usable
                                 ? " (differs from the plan)" : "");
-                log_info("%s: %s", row->spec.name, row->message);
+                log_struct(LOG_INFO, LOG_FIELDS(PMEMNSD_MESSAGE_CREATED_STR, .region = row->spec.region,
+                                                .namespace = row->spec.ns_dev, .policy = row->spec.name),
+                           "%s: %s", row->spec.name, row->message);
         }
         nv_close(c);
         *ret_failed += failed;

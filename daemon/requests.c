@@ -3,6 +3,7 @@
 
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
+#include "pmemnsd-messages.h"
 #include "records.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -78,7 +79,9 @@ int manager_create_namespace(Manager *m, const PlanRequest *req, char **ret_ns_d
                 log_warning("Cannot record that %s was made by CreateNamespace; DestroyNamespace will "
                             "treat it as foreign.", plan.rows[0].spec.ns_dev);
         if (r >= 0) {
-                log_info("Created %s '%s' (%s %s) in %s on request.", plan.rows[0].spec.ns_dev, req->name,
+                log_struct(LOG_INFO, LOG_FIELDS(PMEMNSD_MESSAGE_CREATED_STR, .region = req->region,
+                                                .namespace = plan.rows[0].spec.ns_dev),
+                           "Created %s '%s' (%s %s) in %s on request.", plan.rows[0].spec.ns_dev, req->name,
                          FORMAT_SIZE(plan.rows[0].spec.size), ns_mode_to_string(req->mode), req->region);
                 *ret_ns_dev = strdup_or_null(plan.rows[0].spec.ns_dev);
         }

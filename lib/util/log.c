@@ -21,6 +21,10 @@ void log_set_target(LogTarget t) {
         target = t;
 }
 
+LogTarget log_get_target(void) {
+        return target;
+}
+
 int log_parse_level(const char *s) {
         static const char *const names[] = {
                 [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert", [LOG_CRIT] = "crit",

@@ -17,6 +17,7 @@ typedef enum LogTarget {
 void log_set_max_level(int level);
 int log_get_max_level(void);
 void log_set_target(LogTarget target);
+LogTarget log_get_target(void);
 int log_parse_level(const char *s);
 
 int log_internal(int level, int error, const char *file, int line, const char *func,
@@ -44,6 +45,34 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_notice_errno(e, ...) log_full_errno(LOG_NOTICE, e, __VA_ARGS__)
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, e, __VA_ARGS__)
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, e, __VA_ARGS__)
+
+/* Structured entries (log-struct.c): under the journal (LOG_TARGET_JOURNAL) sent with
+ * sd_journal_sendv() carrying MESSAGE_ID= and the REGION=, NAMESPACE=, POLICY= fields that
+ * are set (non-empty); otherwise, or when the journal cannot be reached, the same message
+ * line as log_full() writes. Only the daemon uses it (it links libsystemd). */
+typedef struct LogFields {
+        const char *message_id; /* 32 hex digits, a PMEMNSD_MESSAGE_*_STR */
+        const char *region;
+        const char *namespace;
+        const char *policy;
+} LogFields;
+
+#define LOG_FIELDS(id, ...) (&(const LogFields) { .message_id = (id), __VA_ARGS__ })
+
+int log_struct_internal(int level, int error, const LogFields *fields, const char *file, int line,
+                        const char *func, const char *format, ...) _printf_(7, 8);
+
+#define log_struct_errno(level, error, fields, ...)                                    \
+        ({                                                                              \
+                int _l = (level), _e = (error);                                         \
+                (log_get_max_level() >= _l)                                             \
+                        ? log_struct_internal(_l, _e, (fields), __FILE__, __LINE__, __func__, \
+                                              __VA_ARGS__)                              \
+                        : -abs(_e);                                                     \
+        })
+
+/* log_struct(LOG_NOTICE, LOG_FIELDS(PMEMNSD_MESSAGE_DRIFT_STR, .region = r, .policy = p), "fmt", ...) */
+#define log_struct(level, fields, ...) (void) log_struct_errno(level, 0, fields, __VA_ARGS__)
 
 /* An error the code makes up itself, not one returned by a call. */
 #define SYNTHETIC_ERRNO(e) (e)

@@ -31,6 +31,7 @@
 # (issue 10 item 12) is refused, logged as such (not as uid -1), and nothing is applied.
 set -euo pipefail
 . /pmemnsd-test/guest-lib.sh
+FAULTS=${1:-} # "faults": a -Dfault-injection=true build (PMEMNSD_FAULT works)
 
 B="busctl --timeout=30"
 D=org.pmemnsd1
@@ -548,5 +549,77 @@ out=$(timeout 60 pmemnsctl reload 2>&1) || fail "pmemnsctl reload after the fix:
 check_eq "$(systemctl show -p MainPID --value pmemnsd.service)" "$PID" "MainPID after the names that are not UTF-8"
 if journalctl -u pmemnsd --since "$SINCE8" --no-pager -o cat | grep -E "Failed to emit|$CRASH"; then
         fail "the journal shows a failed signal or a crash"
+fi
+
+# The journal (issue 14 item 3): the daemon's entries carry MESSAGE_IDs and REGION=,
+# NAMESPACE=, POLICY=; the package's catalog explains them in journalctl -x. The ids are
+# those of daemon/pmemnsd-messages.h.
+log "journal: MESSAGE_IDs, fields and the catalog"
+ID_CREATED=246245d6d4d44506ab0d19edd7af792a
+ID_CONFLICT=470b9dcbe62d4310bc7ba19a30f863e1
+ID_REJECTED=7571bca4557240c193816281cf4a608e
+jq_entries() { journalctl -u pmemnsd -o json --no-pager "$@" | jq -s .; }
+created=$(jq_entries MESSAGE_ID=$ID_CREATED)
+for n in db dax.0 dax.1 blk; do
+        dev=$(ns_dev "$n")
+        jq -e --arg p "$n" --arg r "$REGION" --arg d "$dev" \
+                'any(.[]; .POLICY == $p and .REGION == $r and .NAMESPACE == $d and .PRIORITY == "6")' \
+                <<< "$created" >/dev/null || fail "no created entry with POLICY=$n REGION=$REGION NAMESPACE=$dev: $created"
+done
+# the bad reload above: rejected at priority err
+rejected=$(jq_entries --since "$SINCE8" MESSAGE_ID=$ID_REJECTED)
+check_eq "$(jq '[.[] | select(.PRIORITY == "3")] | length' <<< "$rejected")" 1 "config-rejected entries at err since the bad reload"
+# a conflict: an admin's raw namespace named db where db's was
+ndctl destroy-namespace -f "$DB" >/dev/null 2>&1 || fail "ndctl destroy-namespace $DB"
+ndctl create-namespace -r "$REGION" -m raw -s 32M -n db >/dev/null 2>&1 || fail "ndctl create-namespace -n db"
+ADMIN_DB=$(ns_dev db)
+out=$(timeout 120 pmemnsctl apply 2>&1) || true
+echo "$out"
+has_conflict() { jq_entries MESSAGE_ID=$ID_CONFLICT | jq -e --arg r "$REGION" 'any(.[]; .POLICY == "db" and .REGION == $r)' >/dev/null; }
+wait_for 30 has_conflict || fail "no conflict entry with POLICY=db REGION=$REGION: $(jq_entries MESSAGE_ID=$ID_CONFLICT)"
+log "conflict entry: $(jq_entries MESSAGE_ID=$ID_CONFLICT | jq -c '.[-1] | {MESSAGE, PRIORITY, REGION, NAMESPACE, POLICY}') (admin's db is $ADMIN_DB)"
+# the catalog: installed by the package, made known by the systemd package's dpkg trigger
+[ -f /usr/lib/systemd/catalog/pmemnsd.catalog ] || fail "the package installed no /usr/lib/systemd/catalog/pmemnsd.catalog"
+if journalctl --list-catalog | grep "^$ID_CREATED pmemnsd: "; then
+        log "catalog known after the package's installation"
+else
+        log "catalog NOT known after the package's installation: journalctl --update-catalog"
+        journalctl --update-catalog
+fi
+out=$(journalctl -u pmemnsd -x --no-pager MESSAGE_ID=$ID_CONFLICT)
+echo "$out" | tail -12
+grep -q "Subject: db: conflict in $REGION, nothing changed" <<< "$out" || fail "journalctl -x: no catalog subject for the conflict"
+grep -q "Defined-By: pmemnsd" <<< "$out" || fail "journalctl -x: no Defined-By: pmemnsd"
+out=$(journalctl -u pmemnsd -x --no-pager MESSAGE_ID=$ID_REJECTED)
+grep -q "Subject: Configuration rejected" <<< "$out" || fail "journalctl -x: no catalog subject for the rejected config: $out"
+check_eq "$(systemctl show -p MainPID --value pmemnsd.service)" "$PID" "MainPID after the conflict"
+# a drift: blk's policy now wants 48M; the recorded 32M namespace is left as it is
+ID_DRIFT=fab423829334405787bd23497fda0007
+BLK=$(ns_dev blk)
+sed -i '/^\[namespace blk\]/,/^$/ s/^size = 32M$/size = 48M/' /etc/pmemnsd/policy.d/50-hostile.conf
+out=$(timeout 120 pmemnsctl reload 2>&1) || fail "pmemnsctl reload with blk at 48M: $out"
+has_drift() {
+        jq_entries MESSAGE_ID=$ID_DRIFT | jq -e --arg r "$REGION" --arg d "$BLK" \
+                'any(.[]; .POLICY == "blk" and .REGION == $r and .NAMESPACE == $d and .PRIORITY == "5")' >/dev/null
+}
+wait_for 30 has_drift || fail "no drift entry with POLICY=blk REGION=$REGION NAMESPACE=$BLK: $(jq_entries MESSAGE_ID=$ID_DRIFT)"
+log "drift entry: $(jq_entries MESSAGE_ID=$ID_DRIFT | jq -c '.[-1] | {MESSAGE, PRIORITY, REGION, NAMESPACE, POLICY}')"
+# a failed create (a -Dfault-injection=true build): every size write of a create fails
+if [ "$FAULTS" = faults ]; then
+        ID_FAILED=8af121f76c8e462495be05861741bb44
+        pmemnsd_restart create-after-size@0:fail
+        printf '[namespace extra]\nregion = main\nmode = raw\nsize = 16M\n' > /etc/pmemnsd/policy.d/60-extra.conf
+        out=$(timeout 120 pmemnsctl reload 2>&1) || true
+        echo "$out"
+        has_failed() {
+                jq_entries "MESSAGE_ID=$ID_FAILED" | jq -e --arg r "$REGION" \
+                        'any(.[]; .POLICY == "extra" and .REGION == $r and .PRIORITY == "3")' >/dev/null
+        }
+        wait_for 30 has_failed || fail "no failed entry with POLICY=extra REGION=$REGION: $(jq_entries MESSAGE_ID=$ID_FAILED)"
+        log "failed entry: $(jq_entries MESSAGE_ID=$ID_FAILED | jq -c '.[-1] | {MESSAGE, PRIORITY, REGION, NAMESPACE, POLICY}')"
+        out=$(journalctl -u pmemnsd -x --no-pager MESSAGE_ID=$ID_FAILED)
+        grep -q "Subject: Provisioning extra in $REGION failed" <<< "$out" || fail "journalctl -x: no catalog subject for the failure: $out"
+        rm /etc/pmemnsd/policy.d/60-extra.conf
+        pmemnsd_restart
 fi
 echo "PASS hostile"
