@@ -326,7 +326,7 @@ static int reply_create(const Job *j, const JobResult *res, sd_bus_error *error)
 static int method_destroy_namespace(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *path;
-        _cleanup_free_ char *dev = NULL, *err = NULL;
+        _cleanup_free_ char *dev = NULL;
         int r;
 
         AUTHORIZE(m, msg, POLKIT_ACTION_DESTROY_NAMESPACE, "DestroyNamespace", error);
