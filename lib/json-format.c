@@ -21,7 +21,7 @@ JsonFormat json_format_auto(FILE *f) {
 
 void json_print(FILE *f, json_object *j, JsonFormat format) {
         int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-                (format == JSON_SHORT ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY);
+                (format == JSON_SHORT ? JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 
         fprintf(f, "%s\n", json_object_to_json_string_ext(j, flags));
         json_object_put(j);
