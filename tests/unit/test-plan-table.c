@@ -83,7 +83,9 @@ TEST(rows_json) {
         CHECK_STR(json_object_get_string(v), "");
         CHECK(json_object_object_get_ex(r, "message", &v));
         CHECK_STR(json_object_get_string(v), "");
-        CHECK_STR(json_object_to_json_string_ext(plan_rows_to_json(rows, 0), JSON_C_TO_STRING_PLAIN), "{\"rows\":[]}");
+        json_object_put(j);
+        j = plan_rows_to_json(rows, 0);
+        CHECK_STR(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN), "{\"rows\":[]}");
         json_object_put(j);
 }
 
