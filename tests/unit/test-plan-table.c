@@ -109,3 +109,18 @@ TEST(json_formats) {
         CHECK(strncmp(s, "{\"rows\":[{\"action\":\"create\",\"instance\":\"db\"", 42) == 0);
         free(s);
 }
+
+TEST(cells_escaped_once) {
+        /* pmemnsd's \xNN for an invalid byte stays as it is (libsmartcols would write
+         * \x5cxNN), valid UTF-8 stays and is one column wide, raw invalid bytes and control
+         * characters become \xNN: the table cannot hang or act on a terminal */
+        static const PlanTableRow odd[] = {
+                { "skip", "bad\\xffname", "region0", "raw", 0, 0, 0, "caf\xc3\xa9" },
+                { "skip", "esc\x1b[2J", "region0", "raw", 0, 0, 0, "raw\xff" },
+        };
+        _cleanup_free_ char *got = print(odd, ELEMENTSOF(odd), false);
+
+        /* (with --no-legend too, a column is as wide as its header) */
+        CHECK_STR(got, "skip   bad\\xffname region0 raw     0      0 -     caf\xc3\xa9\n"
+                       "skip   esc\\x1b[2J  region0 raw     0      0 -     raw\\xff\n");
+}
