@@ -9,55 +9,56 @@
 #include "util/strv.h"
 #include "util/utf8.h"
 
-#define FIELD(n, sig, type, member) { .name = n, .signature = sig, .offset = offsetof(type, member) }
+#define FIELD(n, j, sig, type, member) \
+        { .name = n, .json = j, .signature = sig, .offset = offsetof(type, member) }
 
 const BusField manager_fields[] = {
-        FIELD("Version", "s", ManagerInfo, version),
-        FIELD("KernelRelease", "s", ManagerInfo, kernel_release),
-        FIELD("SubsectionHotplug", "b", ManagerInfo, subsection_hotplug),
-        FIELD("SubsectionSize", "t", ManagerInfo, subsection_size),
-        FIELD("SectionSize", "t", ManagerInfo, section_size),
-        FIELD("MemoryBlockSize", "t", ManagerInfo, memory_block_size),
-        FIELD("Granularity", "t", ManagerInfo, granularity),
-        FIELD("PolicyFiles", "as", ManagerInfo, policy_files),
-        FIELD("State", "s", ManagerInfo, state),
+        FIELD("Version", "version", "s", ManagerInfo, version),
+        FIELD("KernelRelease", "kernel_release", "s", ManagerInfo, kernel_release),
+        FIELD("SubsectionHotplug", "subsection_hotplug", "b", ManagerInfo, subsection_hotplug),
+        FIELD("SubsectionSize", "subsection_size", "t", ManagerInfo, subsection_size),
+        FIELD("SectionSize", "section_size", "t", ManagerInfo, section_size),
+        FIELD("MemoryBlockSize", "memory_block_size", "t", ManagerInfo, memory_block_size),
+        FIELD("Granularity", "granularity", "t", ManagerInfo, granularity),
+        FIELD("PolicyFiles", "policy_files", "as", ManagerInfo, policy_files),
+        FIELD("State", "state", "s", ManagerInfo, state),
         {},
 };
 
 const BusField region_fields[] = {
-        FIELD("Device", "s", RegionInfo, device),
-        FIELD("Type", "s", RegionInfo, type),
-        FIELD("Size", "t", RegionInfo, size),
-        FIELD("AvailableSize", "t", RegionInfo, available_size),
-        FIELD("MaxAvailableExtent", "t", RegionInfo, max_available_extent),
-        FIELD("Align", "t", RegionInfo, align),
-        FIELD("NumaNode", "i", RegionInfo, numa_node),
-        FIELD("Labeled", "b", RegionInfo, labeled),
-        FIELD("Policy", "s", RegionInfo, policy),
-        FIELD("Namespaces", "ao", RegionInfo, namespaces),
-        FIELD("LostToAlignment", "t", RegionInfo, lost_to_alignment),
-        FIELD("Provider", "s", RegionInfo, provider),
-        FIELD("Memdevs", "as", RegionInfo, memdevs),
-        FIELD("InterleaveWays", "u", RegionInfo, interleave_ways),
+        FIELD("Device", "dev", "s", RegionInfo, device),
+        FIELD("Type", "type", "s", RegionInfo, type),
+        FIELD("Size", "size", "t", RegionInfo, size),
+        FIELD("AvailableSize", "available_size", "t", RegionInfo, available_size),
+        FIELD("MaxAvailableExtent", "max_available_extent", "t", RegionInfo, max_available_extent),
+        FIELD("Align", "align", "t", RegionInfo, align),
+        FIELD("NumaNode", "numa_node", "i", RegionInfo, numa_node),
+        FIELD("Labeled", "labeled", "b", RegionInfo, labeled),
+        FIELD("Policy", "policy", "s", RegionInfo, policy),
+        FIELD("Namespaces", "namespaces", "ao", RegionInfo, namespaces),
+        FIELD("LostToAlignment", "lost_to_alignment", "t", RegionInfo, lost_to_alignment),
+        FIELD("Provider", "provider", "s", RegionInfo, provider),
+        FIELD("Memdevs", "memdevs", "as", RegionInfo, memdevs),
+        FIELD("InterleaveWays", "interleave_ways", "u", RegionInfo, interleave_ways),
         {},
 };
 
 const BusField namespace_fields[] = {
-        FIELD("Device", "s", NamespaceInfo, device),
-        FIELD("Region", "o", NamespaceInfo, region),
-        FIELD("Name", "s", NamespaceInfo, name),
-        FIELD("UUID", "s", NamespaceInfo, uuid),
-        FIELD("Mode", "s", NamespaceInfo, mode),
-        FIELD("Size", "t", NamespaceInfo, size),
-        FIELD("UsableSize", "t", NamespaceInfo, usable_size),
-        FIELD("Start", "t", NamespaceInfo, start),
-        FIELD("Align", "t", NamespaceInfo, align),
-        FIELD("Map", "s", NamespaceInfo, map),
-        FIELD("BlockDevice", "s", NamespaceInfo, block_device),
-        FIELD("CharDevice", "s", NamespaceInfo, char_device),
-        FIELD("Policy", "s", NamespaceInfo, policy),
-        FIELD("State", "s", NamespaceInfo, state),
-        FIELD("Error", "s", NamespaceInfo, error),
+        FIELD("Device", "dev", "s", NamespaceInfo, device),
+        FIELD("Region", "region", "o", NamespaceInfo, region),
+        FIELD("Name", "name", "s", NamespaceInfo, name),
+        FIELD("UUID", "uuid", "s", NamespaceInfo, uuid),
+        FIELD("Mode", "mode", "s", NamespaceInfo, mode),
+        FIELD("Size", "size", "t", NamespaceInfo, size),
+        FIELD("UsableSize", "usable_size", "t", NamespaceInfo, usable_size),
+        FIELD("Start", "start", "t", NamespaceInfo, start),
+        FIELD("Align", "align", "t", NamespaceInfo, align),
+        FIELD("Map", "map", "s", NamespaceInfo, map),
+        FIELD("BlockDevice", "block_device", "s", NamespaceInfo, block_device),
+        FIELD("CharDevice", "char_device", "s", NamespaceInfo, char_device),
+        FIELD("Policy", "policy", "s", NamespaceInfo, policy),
+        FIELD("State", "state", "s", NamespaceInfo, state),
+        FIELD("Error", "error", "s", NamespaceInfo, error),
         {},
 };
 
@@ -359,6 +360,20 @@ const NamespaceInfo *objects_find_namespace(const Objects *o, const char *path) 
         for (size_t i = 0; i < o->n_namespaces; i++)
                 if (streq(o->namespaces[i].path, path))
                         return &o->namespaces[i];
+        return NULL;
+}
+
+const RegionInfo *objects_find_region(const Objects *o, const char *path) {
+        for (size_t i = 0; i < o->n_regions; i++)
+                if (streq(o->regions[i].path, path))
+                        return &o->regions[i];
+        return NULL;
+}
+
+const RegionInfo *objects_find_region_by_dev(const Objects *o, const char *dev) {
+        for (size_t i = 0; i < o->n_regions; i++)
+                if (streq(strempty(o->regions[i].device), dev))
+                        return &o->regions[i];
         return NULL;
 }
 

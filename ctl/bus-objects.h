@@ -12,8 +12,12 @@
 
 #include "bus-names.h"
 
-/* Apply, Plan and CreateNamespace may take long on a big machine */
-#define APPLY_TIMEOUT_USEC (UINT64_C(15) * 60 * 1000000)
+/* Plan may take long on a big machine */
+#define PLAN_TIMEOUT_USEC (UINT64_C(15) * 60 * 1000000)
+/* The mutating calls wait as long as they take, as systemctl's do: Apply and Reload (a
+ * full Apply) may create many namespaces, and an interactive polkit authentication waits
+ * for the user. sd-bus takes UINT64_MAX as no timeout. */
+#define MUTATING_TIMEOUT_USEC UINT64_MAX
 
 typedef struct ManagerInfo {
         char *version;
@@ -87,6 +91,7 @@ typedef struct RowInfo {
  * prints them in this order). */
 typedef struct BusField {
         const char *name;
+        const char *json; /* the key in --json: lower snake_case, as ndctl names them */
         const char *signature; /* s, o, t, i, u, b, as, ao */
         size_t offset;
 } BusField;
@@ -115,3 +120,5 @@ void objects_done(Objects *o);
 void rows_free(RowInfo *rows, size_t n);
 
 const NamespaceInfo *objects_find_namespace(const Objects *o, const char *path);
+const RegionInfo *objects_find_region(const Objects *o, const char *path);
+const RegionInfo *objects_find_region_by_dev(const Objects *o, const char *dev);

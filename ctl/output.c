@@ -5,10 +5,13 @@
 #include <stdio.h>
 
 #include "output.h"
+#include "bus-names.h"
+#include "json-format.h"
 #include "plan-table.h"
 #include "pmemnsctl.h"
 #include "util/size.h"
 #include "util/strv.h"
+#include "table.h"
 #include "util/utf8.h"
 
 int die(const char *format, ...) {
@@ -28,58 +31,106 @@ int die(const char *format, ...) {
  * another peer might); util/utf8.h has the rule. --json keeps the text as it is: json-c
  * escapes control characters itself. */
 char *text_dup(const char *s) {
-        return arg_json ? strdup(strempty(s)) : utf8_escape(s, UTF8_ESCAPE_CONTROL);
+        return arg_json != JSON_OFF ? strdup(strempty(s)) : utf8_escape(s, UTF8_ESCAPE_CONTROL);
 }
 
 static const char *dash(const char *s) {
         return isempty(s) ? "-" : s;
 }
 
-static const char *basename_of(const char *path) {
-        const char *s = strrchr(strempty(path), '/');
-        return s ? s + 1 : strempty(path);
+/* an object's kernel name: its Device, or the path's last element decoded */
+static char *object_dev(const Objects *o, const char *path) {
+        const RegionInfo *r = objects_find_region(o, path);
+        const NamespaceInfo *n = objects_find_namespace(o, path);
+        const char *prefixes[] = { PMEMNSD_REGION_PREFIX, PMEMNSD_NAMESPACE_PREFIX };
+        char *dev;
+
+        if (r && !isempty(r->device))
+                return strdup(r->device);
+        if (n && !isempty(n->device))
+                return strdup(n->device);
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
+                dev = bus_object_path_to_dev(path, prefixes[i]);
+                if (dev)
+                        return dev;
+        }
+        return strdup(strempty(path));
+}
+
+/* "a,b,c"; NULL when out of memory */
+static char *join_commas(char *const *l) {
+        size_t len = 1;
+        char *s;
+
+        for (size_t i = 0; l && l[i]; i++)
+                len += strlen(l[i]) + 1;
+        s = calloc(len, 1);
+        for (size_t i = 0; s && l && l[i]; i++) {
+                if (i > 0)
+                        strcat(s, ",");
+                strcat(s, l[i]);
+        }
+        return s;
 }
 
 /* ---- tables ------------------------------------------------------------------------------- */
 
-void print_regions(const Objects *o) {
-        /* the columns before NAMESPACES are as they always were (scripts cut them); the bus
-         * provider, ways and CXL memdevs follow */
-        printf("%-10s %-5s %9s %9s %9s %8s %5s %-7s %-10s %9s %-10s %-9s %4s %s\n", "REGION", "TYPE", "SIZE",
-               "AVAILABLE", "MAXEXTENT", "ALIGN", "NODE", "LABELED", "POLICY", "LOST", "NAMESPACES", "PROVIDER",
-               "WAYS", "MEMDEVS");
+#define ADD_ROW(t, ...) table_add_row((t), (const char *const[]) { __VA_ARGS__ })
+
+int print_regions(const Objects *o) {
+        static const char *const columns[] = {
+                "REGION", "TYPE", ">SIZE", ">AVAILABLE", ">MAXEXTENT", ">ALIGN", ">NODE", "LABELED", "POLICY",
+                ">LOST", ">NAMESPACES", "PROVIDER", ">WAYS", "MEMDEVS", NULL,
+        };
+        _cleanup_(table_unrefp) struct libscols_table *t = table_new(columns);
+
+        if (!t)
+                return -ENOMEM;
         for (size_t i = 0; i < o->n_regions; i++) {
                 const RegionInfo *r = &o->regions[i];
-                printf("%-10s %-5s %9s %9s %9s %8s %5" PRIi64 " %-7s %-10s %9s %-10zu %-9s %4" PRIu32 " ",
-                       strempty(r->device), strempty(r->type), FORMAT_SIZE(r->size),
-                       FORMAT_SIZE(r->available_size), FORMAT_SIZE(r->max_available_extent),
-                       FORMAT_SIZE(r->align), (int64_t) r->numa_node, r->labeled ? "yes" : "no",
-                       dash(r->policy), FORMAT_SIZE(r->lost_to_alignment), strv_length(r->namespaces),
-                       dash(r->provider), r->interleave_ways);
-                for (size_t k = 0; r->memdevs && r->memdevs[k]; k++)
-                        printf("%s%s", k > 0 ? "," : "", r->memdevs[k]);
-                printf("%s\n", strv_length(r->memdevs) ? "" : "-");
+                _cleanup_free_ char *memdevs = join_commas(r->memdevs);
+                char node[16], ns[24], ways[16];
+                int k;
+
+                snprintf(node, sizeof(node), "%" PRIi32, r->numa_node);
+                snprintf(ns, sizeof(ns), "%zu", strv_length(r->namespaces));
+                snprintf(ways, sizeof(ways), "%" PRIu32, r->interleave_ways);
+                k = ADD_ROW(t, r->device, r->type, FORMAT_SIZE(r->size), FORMAT_SIZE(r->available_size),
+                            FORMAT_SIZE(r->max_available_extent), FORMAT_SIZE(r->align), node,
+                            r->labeled ? "yes" : "no", r->policy, FORMAT_SIZE(r->lost_to_alignment), ns,
+                            r->provider, ways, memdevs);
+                if (k < 0)
+                        return k;
         }
+        return table_print(TAKE_PTR(t), stdout, arg_legend, "No regions on the nd bus.");
 }
 
-void print_namespaces(const Objects *o) {
-        printf("%-14s %-8s %-14s %-6s %9s %9s %-14s %-12s %-8s %s\n", "NAMESPACE", "REGION", "NAME", "MODE",
-               "SIZE", "USABLE", "START", "DEVICE", "STATE", "POLICY");
+int print_namespaces(const Objects *o) {
+        static const char *const columns[] = {
+                "NAMESPACE", "REGION", "NAME", "MODE", ">SIZE", ">USABLE", "START", "DEVICE", "STATE", "POLICY",
+                "ERROR", NULL,
+        };
+        _cleanup_(table_unrefp) struct libscols_table *t = table_new(columns);
+
+        if (!t)
+                return -ENOMEM;
         for (size_t i = 0; i < o->n_namespaces; i++) {
                 const NamespaceInfo *n = &o->namespaces[i];
-                const char *dev = !isempty(n->block_device) ? n->block_device : strempty(n->char_device);
+                const char *dev = !isempty(n->block_device) ? n->block_device : n->char_device;
+                _cleanup_free_ char *region = object_dev(o, strempty(n->region));
                 char start[24];
+                int k;
 
                 snprintf(start, sizeof(start), "%#" PRIx64, n->start);
-                printf("%-14s %-8s %-14s %-6s %9s %9s %-14s %-12s %-8s %s\n", strempty(n->device),
-                       basename_of(n->region), dash(n->name), strempty(n->mode), FORMAT_SIZE(n->size),
-                       FORMAT_SIZE(n->usable_size), start, dash(dev), strempty(n->state), dash(n->policy));
-                if (!isempty(n->error))
-                        printf("    %s\n", n->error);
+                k = ADD_ROW(t, n->device, region, n->name, n->mode, FORMAT_SIZE(n->size),
+                            FORMAT_SIZE(n->usable_size), start, dev, n->state, n->policy, n->error);
+                if (k < 0)
+                        return k;
         }
+        return table_print(TAKE_PTR(t), stdout, arg_legend, "No namespaces.");
 }
 
-void print_status(const ManagerInfo *m, const Objects *o) {
+int print_status(const ManagerInfo *m, const Objects *o) {
         printf("Version:            %s\n", strempty(m->version));
         printf("State:              %s\n", strempty(m->state));
         printf("Kernel:             %s (sub-section hotplug: %s)\n", strempty(m->kernel_release),
@@ -91,31 +142,35 @@ void print_status(const ManagerInfo *m, const Objects *o) {
         for (size_t i = 0; m->policy_files && m->policy_files[i]; i++)
                 printf(" %s", m->policy_files[i]);
         printf("%s\n\n", strv_length(m->policy_files) ? "" : " (none)");
-        print_regions(o);
+        return print_regions(o);
 }
 
 /* A picture of each region's address space (or of the one named): namespaces and free
- * space, in proportion. */
+ * space, in proportion. The region's start is not a property: the lowest namespace start. */
+static uint64_t region_base(const Objects *o, const RegionInfo *reg) {
+        uint64_t base = UINT64_MAX;
+
+        for (size_t k = 0; reg->namespaces && reg->namespaces[k]; k++) {
+                const NamespaceInfo *n = objects_find_namespace(o, reg->namespaces[k]);
+                if (n)
+                        base = MIN(base, n->start);
+        }
+        return base;
+}
+
 void print_map(const Objects *o, const char *region) {
         const int width = 64;
 
         for (size_t i = 0; i < o->n_regions; i++) {
                 const RegionInfo *reg = &o->regions[i];
                 size_t n_ns = strv_length(reg->namespaces);
-                uint64_t size = reg->size, base = UINT64_MAX;
+                uint64_t size = reg->size, base = region_base(o, reg);
                 char bar[128];
 
                 if (region && !streq(region, strempty(reg->device)))
                         continue;
                 memset(bar, '.', (size_t) width);
                 bar[width] = '\0';
-                /* the region's start is not a property: the lowest namespace start, or the
-                 * end of the used space when the region is full from its start */
-                for (size_t k = 0; k < n_ns; k++) {
-                        const NamespaceInfo *n = objects_find_namespace(o, reg->namespaces[k]);
-                        if (n)
-                                base = MIN(base, n->start);
-                }
                 printf("%s (%s, %s free, %s lost to alignment)\n", strempty(reg->device), FORMAT_SIZE(size),
                        FORMAT_SIZE(reg->available_size), FORMAT_SIZE(reg->lost_to_alignment));
                 /* a CXL region: what it is made of (the plan says whether pmemnsd assembled it) */
@@ -144,12 +199,13 @@ void print_map(const Objects *o, const char *region) {
                 }
                 printf("  [%s]  ('.' free)\n\n", bar);
         }
+        if (o->n_regions == 0 && arg_legend)
+                printf("No regions on the nd bus.\n");
 }
 
-void print_rows(const RowInfo *rows, size_t n) {
-        plan_table_header(stdout, &plan_table_ctl);
+static void rows_to_table_rows(const RowInfo *rows, size_t n, PlanTableRow *ret) {
         for (size_t i = 0; i < n; i++)
-                plan_table_row(stdout, &plan_table_ctl, &(PlanTableRow) {
+                ret[i] = (PlanTableRow) {
                         .action = rows[i].action,
                         .instance = rows[i].instance,
                         .region = rows[i].region,
@@ -158,12 +214,23 @@ void print_rows(const RowInfo *rows, size_t n) {
                         .usable = rows[i].usable_size,
                         .start = rows[i].start,
                         .message = rows[i].message,
-                });
+                };
+}
+
+int print_rows(const RowInfo *rows, size_t n) {
+        _cleanup_free_ PlanTableRow *t = calloc(MAX(n, (size_t) 1), sizeof(PlanTableRow));
+
+        if (!t)
+                return -ENOMEM;
+        rows_to_table_rows(rows, n, t);
+        return plan_table_print(stdout, t, n, arg_legend);
 }
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
-json_object *fields_to_json(const BusField *fields, const void *obj) {
+/* The properties by the fields table, under their JSON names; object paths (a namespace's
+ * region, a region's namespaces) as the kernel names that the tables and ndctl show. */
+static json_object *fields_to_json(const BusField *fields, const void *obj, const Objects *o) {
         json_object *j = json_object_new_object();
 
         for (const BusField *f = fields; f->name; f++) {
@@ -172,9 +239,13 @@ json_object *fields_to_json(const BusField *fields, const void *obj) {
 
                 switch (f->signature[0]) {
                 case 's':
-                case 'o':
                         v = json_object_new_string(strempty(*(char *const *) p));
                         break;
+                case 'o': {
+                        _cleanup_free_ char *dev = object_dev(o, strempty(*(char *const *) p));
+                        v = json_object_new_string(strempty(dev));
+                        break;
+                }
                 case 't':
                         v = json_object_new_uint64(*(const uint64_t *) p);
                         break;
@@ -189,48 +260,82 @@ json_object *fields_to_json(const BusField *fields, const void *obj) {
                         break;
                 case 'a':
                         v = json_object_new_array();
-                        for (char *const *l = *(char **const *) p; l && *l; l++)
-                                json_object_array_add(v, json_object_new_string(*l));
+                        for (char *const *l = *(char **const *) p; l && *l; l++) {
+                                _cleanup_free_ char *dev = f->signature[1] == 'o' ? object_dev(o, *l) : NULL;
+                                json_object_array_add(v, json_object_new_string(dev ?: *l));
+                        }
                         break;
                 }
-                json_object_object_add(j, f->name, v);
+                json_object_object_add(j, f->json, v);
         }
+        return j;
+}
+
+json_object *manager_to_json(const ManagerInfo *m, const Objects *o) {
+        json_object *j = fields_to_json(manager_fields, m, o);
+
+        json_object_object_add(j, "regions", regions_to_json(o));
         return j;
 }
 
 json_object *regions_to_json(const Objects *o) {
         json_object *a = json_object_new_array();
         for (size_t i = 0; i < o->n_regions; i++)
-                json_object_array_add(a, fields_to_json(region_fields, &o->regions[i]));
+                json_object_array_add(a, fields_to_json(region_fields, &o->regions[i], o));
         return a;
 }
 
 json_object *namespaces_to_json(const Objects *o) {
         json_object *a = json_object_new_array();
         for (size_t i = 0; i < o->n_namespaces; i++)
-                json_object_array_add(a, fields_to_json(namespace_fields, &o->namespaces[i]));
+                json_object_array_add(a, fields_to_json(namespace_fields, &o->namespaces[i], o));
         return a;
+}
+
+/* {"regions": [region + "layout": [{dev, name, mode, size, start, offset}]]} */
+json_object *map_to_json(const Objects *o, const char *region) {
+        json_object *j = json_object_new_object(), *a = json_object_new_array();
+
+        for (size_t i = 0; i < o->n_regions; i++) {
+                const RegionInfo *reg = &o->regions[i];
+                uint64_t base = region_base(o, reg);
+                json_object *r, *layout;
+
+                if (region && !streq(region, strempty(reg->device)))
+                        continue;
+                r = fields_to_json(region_fields, reg, o);
+                layout = json_object_new_array();
+                for (size_t k = 0; reg->namespaces && reg->namespaces[k]; k++) {
+                        const NamespaceInfo *n = objects_find_namespace(o, reg->namespaces[k]);
+                        json_object *e;
+
+                        if (!n)
+                                continue;
+                        e = json_object_new_object();
+                        json_object_object_add(e, "dev", json_object_new_string(strempty(n->device)));
+                        json_object_object_add(e, "name", json_object_new_string(strempty(n->name)));
+                        json_object_object_add(e, "mode", json_object_new_string(strempty(n->mode)));
+                        json_object_object_add(e, "size", json_object_new_uint64(n->size));
+                        json_object_object_add(e, "start", json_object_new_uint64(n->start));
+                        json_object_object_add(e, "offset", json_object_new_uint64(n->start - base));
+                        json_object_array_add(layout, e);
+                }
+                json_object_object_add(r, "layout", layout);
+                json_object_array_add(a, r);
+        }
+        json_object_object_add(j, "regions", a);
+        return j;
 }
 
 json_object *rows_to_json(const RowInfo *rows, size_t n) {
-        json_object *a = json_object_new_array();
+        _cleanup_free_ PlanTableRow *t = calloc(MAX(n, (size_t) 1), sizeof(PlanTableRow));
 
-        for (size_t i = 0; i < n; i++) {
-                json_object *j = json_object_new_object();
-                json_object_object_add(j, "action", json_object_new_string(rows[i].action));
-                json_object_object_add(j, "instance", json_object_new_string(rows[i].instance));
-                json_object_object_add(j, "region", json_object_new_string(rows[i].region));
-                json_object_object_add(j, "mode", json_object_new_string(rows[i].mode));
-                json_object_object_add(j, "size", json_object_new_uint64(rows[i].size));
-                json_object_object_add(j, "usable_size", json_object_new_uint64(rows[i].usable_size));
-                json_object_object_add(j, "start", json_object_new_uint64(rows[i].start));
-                json_object_object_add(j, "message", json_object_new_string(rows[i].message));
-                json_object_array_add(a, j);
-        }
-        return a;
+        if (!t)
+                return NULL;
+        rows_to_table_rows(rows, n, t);
+        return plan_rows_to_json(t, n);
 }
 
 void print_json(json_object *j) {
-        printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(j);
+        json_print(stdout, j, arg_json);
 }

@@ -12,16 +12,19 @@ int die(const char *format, ...) _printf_(1, 2);
 /* Text from the daemon as the output shows it: escaped for a terminal, as it is for --json. */
 char *text_dup(const char *s);
 
-/* tables */
-void print_status(const ManagerInfo *m, const Objects *o);
-void print_regions(const Objects *o);
-void print_namespaces(const Objects *o);
+/* tables (libsmartcols, lib/table.h); < 0 on failure */
+int print_status(const ManagerInfo *m, const Objects *o);
+int print_regions(const Objects *o);
+int print_namespaces(const Objects *o);
+/* region: one region's dev, or NULL for all */
 void print_map(const Objects *o, const char *region);
-void print_rows(const RowInfo *rows, size_t n);
+int print_rows(const RowInfo *rows, size_t n);
 
-/* JSON: one shape, the property names as keys */
-json_object *fields_to_json(const BusField *fields, const void *obj);
+/* JSON: lower snake_case keys; every listing is an object of arrays (README "JSON") */
+json_object *manager_to_json(const ManagerInfo *m, const Objects *o);
 json_object *regions_to_json(const Objects *o);
 json_object *namespaces_to_json(const Objects *o);
+json_object *map_to_json(const Objects *o, const char *region);
 json_object *rows_to_json(const RowInfo *rows, size_t n);
+/* with the --json format in force; takes j */
 void print_json(json_object *j);

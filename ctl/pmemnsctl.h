@@ -3,5 +3,9 @@
 
 #include <stdbool.h>
 
-/* --json: output for scripts, text as the daemon sent it */
-extern bool arg_json;
+#include "json-format.h"
+
+/* --json, -j: output for scripts, text as the daemon sent it */
+extern JsonFormat arg_json;
+/* --no-legend: tables without header, and nothing instead of "No regions ..." */
+extern bool arg_legend;

@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "json-format.h"
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
 #include "plan-table.h"
@@ -25,6 +26,9 @@
 static const char *arg_config = PMEMNSD_CONF_DIR;
 static bool arg_config_given = false;
 static enum { ACTION_RUN, ACTION_CHECK, ACTION_PLAN, ACTION_LOAD_MODULES } arg_action = ACTION_RUN;
+/* --plan's output: pmemnsctl's options and shapes (lib/plan-table.h) */
+static JsonFormat arg_json = JSON_OFF;
+static bool arg_legend = true;
 
 static void help(void) {
         printf("Usage: pmemnsd [OPTIONS...]\n\n"
@@ -37,6 +41,9 @@ static void help(void) {
                "                     exit 0 if there are none, 1 otherwise; touches nothing\n"
                "     --plan          Read the regions, print what would be done, exit;\n"
                "                     touches nothing\n"
+               "     --json[=MODE]   With --plan: the rows as JSON, pretty (default), short\n"
+               "                     or off; -j: pretty on a terminal, short otherwise\n"
+               "     --no-legend     With --plan: no header and no region summary\n"
                "     --load-modules  Load the kernel modules (load-modules in pmemnsd.conf),\n"
                "                     exit; pmemnsd.service runs it before the daemon\n"
                "     --log-level L   debug, info, notice, warning or err (default: info)\n\n"
@@ -46,7 +53,16 @@ static void help(void) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_CONFIG, ARG_CHECK, ARG_PLAN, ARG_LOAD_MODULES, ARG_LOG_LEVEL };
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_CONFIG,
+                ARG_CHECK,
+                ARG_PLAN,
+                ARG_LOAD_MODULES,
+                ARG_LOG_LEVEL,
+                ARG_JSON,
+                ARG_NO_LEGEND,
+        };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -55,11 +71,14 @@ static int parse_argv(int argc, char *argv[]) {
                 { "plan", no_argument, NULL, ARG_PLAN },
                 { "load-modules", no_argument, NULL, ARG_LOAD_MODULES },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "json", optional_argument, NULL, ARG_JSON },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
                 {},
         };
+        bool output_options = false;
         int c, l;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hj", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -86,6 +105,22 @@ static int parse_argv(int argc, char *argv[]) {
                                 return log_error_errno(l, "Invalid log level '%s'.", optarg);
                         log_set_max_level(l);
                         break;
+                case ARG_JSON:
+                        l = json_format_from_string(optarg);
+                        if (l < 0)
+                                return log_error_errno(l, "Invalid --json mode '%s', expected " JSON_FORMAT_VALID ".",
+                                                       optarg);
+                        arg_json = l;
+                        output_options = true;
+                        break;
+                case 'j':
+                        arg_json = json_format_auto(stdout);
+                        output_options = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        arg_legend = false;
+                        output_options = true;
+                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -105,6 +140,8 @@ static int parse_argv(int argc, char *argv[]) {
                                                "tree, the directory holding pmemnsd.conf and policy.d)",
                                                arg_config);
         }
+        if (output_options && arg_action != ACTION_PLAN)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "--json, -j and --no-legend go with --plan.");
         return 1;
 }
 
@@ -131,21 +168,34 @@ static int load_config_or_print(Manager *m) {
         return r;
 }
 
-static void print_plan(const Manager *m, const Plan *plan) {
-        plan_table_header(stdout, &plan_table_daemon);
+static int print_plan(const Manager *m, const Plan *plan) {
+        _cleanup_free_ PlanTableRow *rows = calloc(MAX(plan->n_rows, (size_t) 1), sizeof(PlanTableRow));
+        int r;
+
+        if (!rows)
+                return log_error_errno(-ENOMEM, "Out of memory.");
         for (size_t i = 0; i < plan->n_rows; i++) {
-                const PlanRow *r = &plan->rows[i];
-                plan_table_row(stdout, &plan_table_daemon, &(PlanTableRow) {
-                        .action = plan_action_to_string(r->action),
-                        .instance = r->spec.name,
-                        .region = r->spec.region,
-                        .mode = plan_row_mode(r),
-                        .size = r->spec.size,
-                        .usable = r->spec.usable,
-                        .start = r->spec.start,
-                        .message = r->message,
-                });
+                const PlanRow *row = &plan->rows[i];
+                rows[i] = (PlanTableRow) {
+                        .action = plan_action_to_string(row->action),
+                        .instance = row->spec.name,
+                        .region = row->spec.region,
+                        .mode = plan_row_mode(row),
+                        .size = row->spec.size,
+                        .usable = row->spec.usable,
+                        .start = row->spec.start,
+                        .message = row->message,
+                };
         }
+        if (arg_json != JSON_OFF) {
+                json_print(stdout, plan_rows_to_json(rows, plan->n_rows), arg_json);
+                return 0;
+        }
+        r = plan_table_print(stdout, rows, plan->n_rows, arg_legend);
+        if (r < 0)
+                return log_error_errno(r, "Failed to print the plan: %m");
+        if (!arg_legend)
+                return 0;
         for (size_t i = 0; i < plan->n_regions; i++) {
                 const RegionPlan *rp = &plan->regions[i];
                 if (rp->selector < 0)
@@ -156,6 +206,7 @@ static void print_plan(const Manager *m, const Plan *plan) {
                                FORMAT_SIZE(rp->lost_to_alignment),
                                rp->init_labels ? ", labels to be initialised" : "");
         }
+        return 0;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -230,8 +281,7 @@ static int run_plan(Manager *m) {
         r = manager_plan(m, &plan);
         if (r < 0)
                 return r;
-        print_plan(m, &plan);
-        return 0;
+        return print_plan(m, &plan);
 }
 
 static int setup_signals(Manager *m) {

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The plan-row table of `pmemnsd --plan` and `pmemnsctl plan|apply`: one printer. The row
- * is text and numbers, as the bus carries it, so that the client needs nothing of the
- * planner. */
+/* The plan rows of `pmemnsd --plan` and `pmemnsctl plan|apply`: one table and one JSON
+ * shape for both programs. The row is text and numbers, as the bus carries it, so that the
+ * client needs nothing of the planner. */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <json.h>
 
 typedef struct PlanTableRow {
         const char *action;
@@ -19,16 +22,10 @@ typedef struct PlanTableRow {
         const char *message;
 } PlanTableRow;
 
-/* Column widths. The two programs have always printed the table with different ones;
- * scripts and tests read both, so each keeps its own. */
-typedef struct PlanTableStyle {
-        int instance;
-        int size; /* SIZE and USABLE */
-        int start;
-} PlanTableStyle;
+/* The table (ACTION INSTANCE REGION MODE SIZE USABLE START MESSAGE); legend: with the
+ * header, and "No plan rows." when there are none. */
+int plan_table_print(FILE *f, const PlanTableRow *rows, size_t n, bool legend);
 
-extern const PlanTableStyle plan_table_daemon; /* pmemnsd --plan */
-extern const PlanTableStyle plan_table_ctl;    /* pmemnsctl */
-
-void plan_table_header(FILE *f, const PlanTableStyle *style);
-void plan_table_row(FILE *f, const PlanTableStyle *style, const PlanTableRow *row);
+/* {"rows": [{"action", "instance", "region", "mode", "size", "usable_size", "start",
+ * "message"}, ...]}: sizes and start in bytes, "" for no instance, start 0 for none. */
+json_object *plan_rows_to_json(const PlanTableRow *rows, size_t n);

@@ -4,6 +4,7 @@
 
 PKGS_BUILD="meson ninja-build gcc pkg-config libndctl-dev libdaxctl-dev libudev-dev
 libsystemd-dev libkmod-dev libinih-dev libcxl-dev libjson-c-dev libblkid-dev uuid-dev libdbus-1-dev
+libsmartcols-dev bash-completion
 systemd udev scdoc libxml2-utils dbus clang libclang-rt-14-dev
 debhelper dpkg-dev lintian"
 PKGS_VM="qemu-system-x86 qemu-utils mmdebstrap cpio xz-utils zstd kmod jq valgrind libc6-dbg"

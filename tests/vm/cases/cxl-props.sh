@@ -39,7 +39,7 @@ out=$(pmemnsctl list --regions) || fail "pmemnsctl list"
 echo "$out"
 grep -qE "^$nd .* CXL +2 $want\$" <<< "$out" || fail "pmemnsctl list does not show CXL 2 $want"
 pmemnsctl --json list --regions |
-        jq -e --arg nd "$nd" --arg want "$want" '.regions[] | select(.Device == $nd and .Provider == "CXL"
-                and .InterleaveWays == 2 and (.Memdevs | join(",")) == $want)' >/dev/null ||
+        jq -e --arg nd "$nd" --arg want "$want" '.regions[] | select(.dev == $nd and .provider == "CXL"
+                and .interleave_ways == 2 and (.memdevs | join(",")) == $want)' >/dev/null ||
         fail "pmemnsctl --json list: $nd is not CXL, 2 ways, $want"
 log "pmemnsctl shows them"

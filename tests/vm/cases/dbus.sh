@@ -134,9 +134,9 @@ for reg in $(nd_regions | jq -r '.[].dev'); do
                 "$reg InterleaveWays"
         check_eq "$(echo "$obj" | jq -r .InterleaveWays.data)" 1 "$reg InterleaveWays"
 done
-pmemnsctl --json list --regions | jq -e '.regions[] | select(.Provider == "ACPI.NFIT" and .InterleaveWays == 1
-                                                        and .Memdevs == [])' >/dev/null ||
-        fail "pmemnsctl --json list: no Provider/InterleaveWays/Memdevs"
+pmemnsctl --json list --regions | jq -e '.regions[] | select(.provider == "ACPI.NFIT" and .interleave_ways == 1
+                                                        and .memdevs == [])' >/dev/null ||
+        fail "pmemnsctl --json list: no provider/interleave_ways/memdevs"
 pmemnsctl list --regions | grep -qE ' ACPI\.NFIT +1 -$' || fail "pmemnsctl list: no provider, ways, memdevs columns"
 log "GetManagedObjects agrees with ndctl list"
 
@@ -199,12 +199,65 @@ grep -qP '^create\tdb\t' /tmp/apply.tsv || fail "Apply did not re-create db: $(c
 log "ndctl destroy-namespace behind the daemon's back: removed from the bus, re-created by Apply"
 
 # ---- pmemnsctl ----------------------------------------------------------------------------------
+# every command in text, --json (pretty), --json=short (one line) and --no-legend (no header);
+# the JSON keys lower snake_case (issue 14 point 4)
 for cmd in status list "list --regions" "list --namespaces" plan apply map; do
         pmemnsctl $cmd > /tmp/out.txt || fail "pmemnsctl $cmd failed"
         [ -s /tmp/out.txt ] || fail "pmemnsctl $cmd printed nothing"
-        pmemnsctl --json $cmd > /tmp/out.json 2>/dev/null || [ "$cmd" = map ] || fail "pmemnsctl --json $cmd failed"
-        [ "$cmd" = map ] || jq -e . /tmp/out.json >/dev/null || fail "pmemnsctl --json $cmd: not JSON"
+        pmemnsctl --json $cmd > /tmp/out.json || fail "pmemnsctl --json $cmd failed"
+        jq -e 'type == "object"' /tmp/out.json >/dev/null || fail "pmemnsctl --json $cmd: not a JSON object"
+        pmemnsctl --json=short $cmd > /tmp/short.json || fail "pmemnsctl --json=short $cmd failed"
+        check_eq "$(wc -l < /tmp/short.json)" 1 "lines of pmemnsctl --json=short $cmd"
+        check_eq "$(jq -c . /tmp/short.json)" "$(jq -c . /tmp/out.json)" "pmemnsctl --json=short $cmd"
+        notsnake=$(jq -r '[.. | objects | keys[]] | unique | .[] | select(test("^[a-z][a-z0-9_]*$") | not)' \
+                /tmp/out.json)
+        [ -z "$notsnake" ] || fail "pmemnsctl --json $cmd: keys not snake_case: $notsnake"
+        case $cmd in status|list*|plan|apply)
+                pmemnsctl --no-legend $cmd > /tmp/nolegend.txt || fail "pmemnsctl --no-legend $cmd failed"
+                grep -qE '^(REGION|NAMESPACE|ACTION) ' /tmp/nolegend.txt && fail "pmemnsctl --no-legend $cmd: a header"
+                grep -qE '^(REGION|NAMESPACE|ACTION) ' /tmp/out.txt || fail "pmemnsctl $cmd: no header"
+        esac
 done
+# the fields, as ndctl names them, and sizes in bytes
+pmemnsctl --json=short status | jq -e '(.granularity | type) == "number" and .state != null
+        and (.policy_files | length) > 0 and (.regions | length) >= 2' >/dev/null || fail "pmemnsctl --json status"
+mainj=$(pmemnsctl --json=short list --regions | jq -c --arg r "$main" '.regions[] | select(.dev == $r)')
+check_eq "$(jq -r .size <<< "$mainj")" "$(cat /sys/bus/nd/devices/$main/size)" "list --json: $main size"
+check_eq "$(jq -r .available_size <<< "$mainj")" "$(cat /sys/bus/nd/devices/$main/available_size)" \
+        "list --json: $main available_size"
+check_eq "$(jq -r .max_available_extent <<< "$mainj")" "$(cat /sys/bus/nd/devices/$main/max_available_extent)" \
+        "list --json: $main max_available_extent"
+jq -e '(.numa_node | type) == "number" and (.align | type) == "number" and .provider == "ACPI.NFIT"
+        and (.labeled | type) == "boolean" and .policy == "main"' <<< "$mainj" >/dev/null || fail "list --json: $mainj"
+dbj=$(pmemnsctl --json=short list --namespaces | jq -c '.namespaces[] | select(.name == "db")')
+dbdev=$(jq -r .dev <<< "$dbj")
+check_eq "$(jq -r .region <<< "$dbj")" "$main" "list --json: db region"
+check_eq "$(jq -r .mode <<< "$dbj")" fsdax "list --json: db mode"
+check_eq "$(jq -r .size <<< "$dbj")" "$(cat /sys/bus/nd/devices/$dbdev/size)" "list --json: db size"
+check_eq "$(jq -r .block_device <<< "$dbj")" "/dev/$(ndctl list -N -n "$dbdev" | jq -r '(.[0] // .).blockdev')" \
+        "list --json: db block_device"
+jq -e '.usable_size > 0 and .policy == "db" and .state == "active" and (.start | type) == "number"' <<< "$dbj" \
+        >/dev/null || fail "list --json: db: $dbj"
+jq -e --arg r "$main" --arg d "$dbdev" '.regions[] | select(.dev == $r) | .namespaces | index($d) != null' \
+        <<< "$(pmemnsctl --json=short list --regions)" >/dev/null || fail "list --json: $main does not list $dbdev"
+pmemnsctl --json=short plan | jq -e --arg r "$main" '.rows | map(select(.instance == "db" and .region == $r
+        and (.size | type) == "number" and has("usable_size") and has("start") and has("message"))) | length == 1' \
+        >/dev/null || fail "pmemnsctl --json plan: no row of db"
+pmemnsctl --json=short map "$main" | jq -e --arg d "$dbdev" '.regions | length == 1 and
+        (.[0].layout | map(select(.dev == $d and .name == "db" and (.offset | type) == "number")) | length == 1)' \
+        >/dev/null || fail "pmemnsctl --json map $main: no $dbdev in the layout"
+# pmemnsd --plan --json: the same rows as pmemnsctl's (the daemon idle, so the same plan)
+check_eq "$(pmemnsd --plan --json=short 2>/dev/null | jq -c '.rows | map(del(.message))')" \
+        "$(pmemnsctl --json=short plan | jq -c '.rows | map(del(.message))')" "pmemnsd --plan --json rows"
+# unknown objects and surplus arguments
+if out=$(pmemnsctl map NOSUCH 2>&1); then fail "pmemnsctl map NOSUCH succeeded"; fi
+check_match "$out" "NOSUCH" "pmemnsctl map NOSUCH's reason"
+if out=$(pmemnsctl destroy NOSUCH 2>&1); then fail "pmemnsctl destroy NOSUCH succeeded"; fi
+check_match "$out" "NOSUCH" "pmemnsctl destroy NOSUCH's reason"
+if out=$(pmemnsctl apply --force 2>&1); then fail "pmemnsctl apply --force succeeded"; fi
+if out=$(pmemnsctl status extra 2>&1); then fail "pmemnsctl status extra succeeded"; fi
+[ "$(echo "$out" | wc -l)" = 1 ] || fail "error is not one line: $out"
+log "pmemnsctl: snake_case JSON of status/list/plan/map, --json=short, --no-legend, unknown objects refused"
 pmemnsctl status
 path=$(pmemnsctl create --region "$main" --mode fsdax --size 40M --name adhoc) || fail "pmemnsctl create"
 adhoc=$(ndctl list -N | jq -r '.[] | select(.name == "adhoc") | .dev')

@@ -532,7 +532,7 @@ done
 pmemnsctl plan | grep -F "$BADDEV '$BADSHOWN'"
 out=$(pmemnsctl --json list --namespaces) || fail "pmemnsctl --json list"
 jq -e --arg b "$BADSHOWN" --arg c "$CTLNAME" \
-        '[.namespaces[] | select(.Name == $b or .Name == $c)] | length == 2' <<< "$out" >/dev/null ||
+        '[.namespaces[] | select(.name == $b or .name == $c)] | length == 2' <<< "$out" >/dev/null ||
         fail "pmemnsctl --json list: the names are not as the daemon sent them"
 
 # a rejected config whose file name and value are not UTF-8: the reason comes back
