@@ -10,6 +10,8 @@
  * A measurement, not a test: it exits 0 whatever the figures.
  *
  *   bench-scale [SIZE...]        SIZE is REGIONSxNAMESPACES, default 1x10 10x100 1000x100
+ *   $BENCH_SAMPLES               samples per figure (5), the median is shown
+ *   $BENCH_PARTS                 which figures, default "plan,diff,objects"
  *   bench-scale --dump RxN       the plan's rows, one a line (to compare two builds) */
 #include <inttypes.h>
 #include <signal.h>
@@ -340,6 +342,11 @@ static Timing bench_objects(size_t n_regions, size_t k, size_t reps, size_t *ret
         return (Timing) { median(t, SAMPLES), median(c, SAMPLES) };
 }
 
+static bool part(const char *name) {
+        const char *p = getenv("BENCH_PARTS");
+        return !p || strstr(p, name);
+}
+
 static bool parse_size(const char *s, size_t *ret_regions, size_t *ret_k) {
         char x;
 
@@ -387,10 +394,14 @@ int main(int argc, char *argv[]) {
                 /* some 10 ms a sample for the small sizes */
                 size_t reps = ns >= 10000 ? 1 : 10000 / ns;
                 printf("-- %zu region(s) x %zu namespaces = %zu namespaces\n", n, k, ns);
-                row("plan", ns, bench_plan(n, k, reps));
-                row("diff", ns + n, bench_diff(n, k, reps));
-                Timing t = bench_objects(n, k, reps, &objects);
-                row("objects", objects, t);
+                if (part("plan"))
+                        row("plan", ns, bench_plan(n, k, reps));
+                if (part("diff"))
+                        row("diff", ns + n, bench_diff(n, k, reps));
+                if (part("objects")) {
+                        Timing t = bench_objects(n, k, reps, &objects);
+                        row("objects", objects, t);
+                }
                 fflush(stdout);
         }
         return 0;
