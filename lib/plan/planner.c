@@ -121,26 +121,36 @@ typedef struct Ctx {
          * instance would be quadratic in the plan. */
         size_t cxl_rows;
         size_t region_rows;
+        /* plan_compute()'s own plan: its arrays grow by doubling (a realloc per row may
+         * move the whole array: quadratic too) and hold this many; elsewhere (a plan whose
+         * arrays someone else allocated) they are exactly as long as they are full */
+        bool grow;
+        size_t rows_allocated, regions_allocated;
         int error;
 } Ctx;
 
 /* One more element at the end of an array of `size`-byte ones: its address, NULL (and
  * c->error) when memory runs out. */
-static void *append(Ctx *c, void **array, size_t *n, size_t size) {
-        void *a = reallocarray(*array, *n + 1, size);
+static void *append(Ctx *c, void **array, size_t *n, size_t *allocated, size_t size) {
+        if (!c->grow || *n >= *allocated) {
+                size_t want = c->grow ? MAX(*n + 1, MAX(*allocated * 2, (size_t) 16)) : *n + 1;
+                void *a = reallocarray(*array, want, size);
 
-        if (!a) {
-                c->error = -ENOMEM;
-                return NULL;
+                if (!a) {
+                        c->error = -ENOMEM;
+                        return NULL;
+                }
+                *array = a;
+                *allocated = want;
         }
-        *array = a;
-        return (uint8_t *) a + (*n)++ * size;
+        return (uint8_t *) *array + (*n)++ * size;
 }
-#define APPEND(c, array, n) ((typeof(array)) append((c), (void **) &(array), &(n), sizeof((array)[0])))
+#define APPEND(c, array, n, allocated) \
+        ((typeof(array)) append((c), (void **) &(array), &(n), &(allocated), sizeof((array)[0])))
 
 static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
                         NsMode mode, ssize_t policy) {
-        PlanRow *row = APPEND(c, c->plan->rows, c->plan->n_rows);
+        PlanRow *row = APPEND(c, c->plan->rows, c->plan->n_rows, c->rows_allocated);
 
         if (!row)
                 return NULL;
@@ -872,7 +882,7 @@ static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction actio
 }
 
 static RegionPlan *region_plan_add(Ctx *c, const RegionState *r) {
-        RegionPlan *rp = APPEND(c, c->plan->regions, c->plan->n_regions);
+        RegionPlan *rp = APPEND(c, c->plan->regions, c->plan->n_regions, c->regions_allocated);
 
         if (!rp)
                 return NULL;
@@ -1005,7 +1015,7 @@ PlanRow *plan_add_row(Plan *p, PlanAction action, const char *name, const char *
 
 int plan_compute(const PlanInput *in, Plan *ret) {
         Plan plan = {};
-        Ctx c = { .in = in, .plan = &plan };
+        Ctx c = { .in = in, .plan = &plan, .grow = true };
 
         if (in->request)
                 plan_request(&c);
@@ -1013,7 +1023,9 @@ int plan_compute(const PlanInput *in, Plan *ret) {
                 /* the CXL regions first: the namespaces are carved from what they make */
                 if (in->cxl)
                         c.error = plan_cxl_regions(in, &plan);
-                c.cxl_rows = plan.n_rows;
+                /* plan_add_row() made them, exactly as many */
+                c.cxl_rows = c.rows_allocated = plan.n_rows;
+                c.regions_allocated = plan.n_regions;
                 for (size_t i = 0; i < in->n_regions && c.error >= 0; i++)
                         plan_region(&c, &in->regions[i]);
         }
