@@ -8,13 +8,14 @@
 #include <stdio.h>
 
 #include "bus.h"
-#include "util/strv.h"
 #include "util/log.h"
+#include "util/str-index.h"
+#include "util/strv.h"
 
 /* Everything an object shows, as one string: objects whose string changed get a
  * PropertiesChanged. */
-static char *region_fingerprint(Manager *m, const RegionState *r, const Plan *plan) {
-        const RegionPlan *rp = region_plan(plan, r->dev);
+static char *region_fingerprint(Manager *m, const RegionState *r, const StateIndex *x) {
+        const RegionPlan *rp = state_index_region_plan(x, r->dev);
         char *s = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&s, &len);
@@ -23,7 +24,7 @@ static char *region_fingerprint(Manager *m, const RegionState *r, const Plan *pl
                 return NULL;
         fprintf(f, "%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%d|%d|%s|%" PRIu64 "|%s|%u", r->type,
                 r->dev, r->size, r->available_size, r->max_available_extent, r->align, r->numa_node,
-                r->labeled, region_policy(m, plan, r->dev), rp ? rp->lost_to_alignment : 0,
+                r->labeled, region_policy(m, x, r->dev), rp ? rp->lost_to_alignment : 0,
                 strempty(r->provider), r->ways);
         for (size_t i = 0; r->memdevs && r->memdevs[i]; i++)
                 fprintf(f, "|m:%s", r->memdevs[i]);
@@ -33,9 +34,8 @@ static char *region_fingerprint(Manager *m, const RegionState *r, const Plan *pl
         return s;
 }
 
-static char *namespace_fingerprint(Manager *m, const RegionState *regions, size_t n, const Plan *plan,
-                                   const char *dev) {
-        NsView v = ns_view(m, regions, n, plan, dev);
+static char *namespace_fingerprint(Manager *m, const StateIndex *x, const char *dev) {
+        NsView v = ns_view(m, x, dev);
         char *s = NULL;
 
         if (!v.ns)
@@ -60,15 +60,18 @@ static void emit_removed(Manager *m, char *path) {
 }
 
 void manager_bus_sync_removed(Manager *m, const RegionState *next, size_t n_next) {
+        _cleanup_(state_index_done) StateIndex x = {};
+
         if (!m->bus)
                 return;
+        state_index_build(&x, next, n_next, NULL);
         for (size_t i = 0; i < m->n_regions; i++) {
                 const RegionState *r = &m->regions[i];
 
                 for (size_t j = 0; j < r->n_namespaces; j++)
-                        if (!ns_state_find(next, n_next, r->namespaces[j].dev, NULL))
+                        if (!state_index_namespace(&x, r->namespaces[j].dev, NULL))
                                 emit_removed(m, namespace_object_path(r->namespaces[j].dev));
-                if (!region_state_find(next, n_next, r->dev))
+                if (!state_index_region(&x, r->dev))
                         emit_removed(m, region_object_path(r->dev));
         }
 }
@@ -91,13 +94,45 @@ static const char *object_interface(Manager *m, const char *path) {
         return NULL;
 }
 
+/* Which of paths[0, n) are the first of their value: the queue takes duplicates (checking
+ * each path against the whole queue would be quadratic in the objects that changed). */
+static bool *first_occurrences(char **paths, size_t n) {
+        _cleanup_(str_index_done) StrIndex x = {};
+        bool *first = calloc(n + 1, sizeof(bool));
+
+        if (!first)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                if (str_index_add(&x, paths[i], i, 0) < 0) {
+                        /* no memory for the index: the quadratic way */
+                        for (size_t k = 0; k < n; k++) {
+                                first[k] = true;
+                                for (size_t j = 0; j < k && first[k]; j++)
+                                        first[k] = !streq(paths[j], paths[k]);
+                        }
+                        return first;
+                }
+        str_index_sort(&x);
+        for (size_t k = 0; k < x.n; k++)
+                if (k == 0 || !streq(x.entries[k - 1].key, x.entries[k].key))
+                        first[x.entries[k].i] = true;
+        return first;
+}
+
 static void emit_changed(Manager *m) {
         _cleanup_(strv_freep) char **paths = TAKE_PTR(m->bus_changed);
+        size_t n = m->n_bus_changed;
+        _cleanup_free_ bool *first = NULL;
 
         m->n_bus_changed = 0;
-        for (size_t i = 0; paths && paths[i]; i++) {
+        if (!paths)
+                return;
+        first = first_occurrences(paths, n);
+        if (!first)
+                return (void) log_debug_errno(-ENOMEM, "Failed to emit PropertiesChanged: %m");
+        for (size_t i = 0; i < n; i++) {
                 /* one that vanished since had its InterfacesRemoved: nothing to say */
-                const char *iface = object_interface(m, paths[i]);
+                const char *iface = first[i] ? object_interface(m, paths[i]) : NULL;
                 int r;
 
                 if (!iface)
@@ -119,9 +154,6 @@ static int on_deferred_changes(sd_event_source *s, void *userdata) {
 static void queue_changed(Manager *m, const char *path) {
         int r;
 
-        for (size_t i = 0; i < m->n_bus_changed; i++)
-                if (streq(m->bus_changed[i], path))
-                        return;
         if (strv_push(&m->bus_changed, &m->n_bus_changed, path) < 0)
                 return (void) log_debug_errno(-ENOMEM, "Failed to queue PropertiesChanged for %s: %m", path);
         if (m->bus_changes_event)
@@ -134,13 +166,20 @@ static void queue_changed(Manager *m, const char *path) {
 }
 
 void manager_bus_sync(Manager *m, const RegionState *old, size_t n_old, const Plan *old_plan) {
+        _cleanup_(state_index_done) StateIndex x = {};
+        const StateIndex *now;
+
+        /* the cache was just replaced: whoever did it may not have said so */
+        manager_index_invalidate(m);
         if (!m->bus)
                 return;
+        state_index_build(&x, old, n_old, old_plan);
+        now = manager_index(m);
 
         for (size_t i = 0; i < m->n_regions; i++) {
                 const RegionState *r = &m->regions[i];
                 _cleanup_free_ char *p = region_object_path(r->dev);
-                const RegionState *o = region_state_find(old, n_old, r->dev);
+                const RegionState *o = state_index_region(&x, r->dev);
 
                 if (!p)
                         continue;
@@ -151,18 +190,18 @@ void manager_bus_sync(Manager *m, const RegionState *old, size_t n_old, const Pl
                         _cleanup_free_ char *np = namespace_object_path(dev);
                         if (!np)
                                 continue;
-                        if (!ns_state_find(old, n_old, dev, NULL)) {
+                        if (!state_index_namespace(&x, dev, NULL)) {
                                 emit_added(m, np);
                                 continue;
                         }
-                        _cleanup_free_ char *a = namespace_fingerprint(m, old, n_old, old_plan, dev);
-                        _cleanup_free_ char *b = namespace_fingerprint(m, m->regions, m->n_regions, &m->plan, dev);
+                        _cleanup_free_ char *a = namespace_fingerprint(m, &x, dev);
+                        _cleanup_free_ char *b = namespace_fingerprint(m, now, dev);
                         if (!a || !b || !streq(a, b))
                                 queue_changed(m, np);
                 }
                 if (o) {
-                        _cleanup_free_ char *a = region_fingerprint(m, o, old_plan);
-                        _cleanup_free_ char *b = region_fingerprint(m, r, &m->plan);
+                        _cleanup_free_ char *a = region_fingerprint(m, o, &x);
+                        _cleanup_free_ char *b = region_fingerprint(m, r, now);
                         if (!a || !b || !streq(a, b))
                                 queue_changed(m, p);
                 }

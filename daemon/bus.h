@@ -29,8 +29,8 @@ extern const sd_bus_vtable region_vtable[];
 int region_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                        sd_bus_error *error);
 int region_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
-const RegionPlan *region_plan(const Plan *plan, const char *dev);
-const char *region_policy(Manager *m, const Plan *plan, const char *dev);
+/* The selector name of a region's plan in x ("" for none). */
+const char *region_policy(Manager *m, const StateIndex *x, const char *dev);
 
 /* namespace-bus.c */
 extern const sd_bus_vtable namespace_vtable[];
@@ -40,7 +40,8 @@ int namespace_node_enumerator(sd_bus *bus, const char *path, void *userdata, cha
                               sd_bus_error *error);
 
 /* What a namespace shows beyond its kernel state: its policy instance, state and error,
- * from a plan and the failures of the last apply. */
+ * from a cache (the Manager's, manager_index(), or the one a refresh replaces) and the
+ * failures of the last apply. */
 typedef struct NsView {
         const NsState *ns; /* NULL: no such namespace */
         const RegionState *region;
@@ -49,4 +50,4 @@ typedef struct NsView {
         const char *error;
 } NsView;
 
-NsView ns_view(Manager *m, const RegionState *regions, size_t n, const Plan *plan, const char *dev);
+NsView ns_view(Manager *m, const StateIndex *x, const char *dev);

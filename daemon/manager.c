@@ -35,6 +35,7 @@ void manager_failures_clear(Manager *m) {
         }
         m->failures = mfree(m->failures);
         m->n_failures = 0;
+        manager_index_invalidate(m);
 }
 
 int manager_new(const char *config_root, Manager **ret) {
@@ -76,6 +77,7 @@ Manager *manager_free(Manager *m) {
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_done(&m->config);
+        manager_index_free(m);
         region_states_free(m->regions, m->n_regions);
         plan_done(&m->plan);
         manager_failures_clear(m);
@@ -113,34 +115,6 @@ int manager_load_config(Manager *m, ConfDiags *diags) {
         if (granularity_resolve(&m->config.daemon.granularity, &m->kernel, &m->granularity, &why) < 0)
                 m->granularity = m->kernel.section_size;
         return 0;
-}
-
-const RegionState *manager_find_region(Manager *m, const char *dev) {
-        return region_state_find(m->regions, m->n_regions, dev);
-}
-
-const NsState *manager_find_namespace(Manager *m, const char *dev, const RegionState **ret_region) {
-        return ns_state_find(m->regions, m->n_regions, dev, ret_region);
-}
-
-const PlanRow *manager_namespace_row(Manager *m, const char *ns_dev) {
-        for (size_t i = 0; i < m->plan.n_rows; i++) {
-                const PlanRow *r = &m->plan.rows[i];
-                if (r->spec.ns_dev && streq(r->spec.ns_dev, ns_dev) && !isempty(r->spec.name) &&
-                    r->action != PLAN_CONFLICT)
-                        return r;
-        }
-        return NULL;
-}
-
-const Failure *manager_find_failure(Manager *m, const char *instance, const char *ns_dev) {
-        for (size_t i = 0; i < m->n_failures; i++) {
-                const Failure *f = &m->failures[i];
-                if ((instance && f->instance && streq(f->instance, instance)) ||
-                    (ns_dev && f->ns_dev && streq(f->ns_dev, ns_dev)))
-                        return f;
-        }
-        return NULL;
 }
 
 /* Mark the namespaces whose uuid is a create we recorded and have not finished. */
@@ -211,6 +185,7 @@ int manager_refresh(Manager *m) {
         m->regions = regions;
         m->n_regions = n;
         m->plan = plan;
+        manager_index_invalidate(m);
 
         manager_bus_sync(m, old, n_old, &old_plan);
         region_states_free(old, n_old);
@@ -241,6 +216,7 @@ int manager_failure_add(Manager *m, const PlanRow *row) {
                 .ns_dev = strdup_or_null(row->spec.ns_dev),
                 .message = strdup_or_null(row->message),
         };
+        manager_index_invalidate(m);
         return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "jobs.h"
 #include "kernel.h"
 #include "plan/planner.h"
+#include "state-index.h"
 #include "util/macro.h"
 
 typedef enum ManagerState {
@@ -25,6 +26,8 @@ typedef struct Failure {
         char *ns_dev; /* may be NULL: nothing exists */
         char *message;
 } Failure;
+
+typedef struct CacheIndex CacheIndex;
 
 typedef struct Manager {
         sd_event *event;
@@ -46,6 +49,7 @@ typedef struct Manager {
         size_t n_regions;
         Plan plan;
         char *region_signature; /* which regions are enabled: a change triggers apply */
+        CacheIndex *index; /* cache-index.c: the above by device */
 
         /* CXL, read only when the configuration has [cxl-region]s (cxl-assembly.c): the
          * cxl bus and our records of it, as last read; what the bus looked like to the last
@@ -143,7 +147,12 @@ int manager_destroy_namespace(Manager *m, const char *ns_dev, char **ret_error);
 int manager_load_modules(Manager *m);
 int manager_connect_udev(Manager *m);
 
-/* Lookups over the cached state. */
+/* Lookups over the cached state (cache-index.c): O(log n), by an index built on first use
+ * after a change. Whoever replaces m->regions, m->plan or m->failures calls
+ * manager_index_invalidate(). */
+const StateIndex *manager_index(Manager *m);
+void manager_index_invalidate(Manager *m);
+void manager_index_free(Manager *m);
 const RegionState *manager_find_region(Manager *m, const char *dev);
 const NsState *manager_find_namespace(Manager *m, const char *dev, const RegionState **ret_region);
 /* The plan row that owns an existing namespace (instance != ""), or NULL: foreign. */

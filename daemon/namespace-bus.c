@@ -7,29 +7,14 @@
 #include "bus.h"
 #include "util/strv.h"
 
-static const PlanRow *row_for_ns(const Plan *plan, const char *ns_dev, bool *ret_conflict) {
-        *ret_conflict = false;
-        for (size_t i = 0; i < plan->n_rows; i++) {
-                const PlanRow *r = &plan->rows[i];
-                if (!r->spec.ns_dev || !streq(r->spec.ns_dev, ns_dev) || isempty(r->spec.name))
-                        continue;
-                if (r->action == PLAN_CONFLICT) {
-                        *ret_conflict = true;
-                        continue;
-                }
-                return r;
-        }
-        return NULL;
-}
-
-NsView ns_view(Manager *m, const RegionState *regions, size_t n, const Plan *plan, const char *dev) {
+NsView ns_view(Manager *m, const StateIndex *x, const char *dev) {
         NsView v = { .policy = "", .state = "foreign", .error = "" };
         bool conflict;
 
-        v.ns = ns_state_find(regions, n, dev, &v.region);
+        v.ns = state_index_namespace(x, dev, &v.region);
         if (!v.ns)
                 return v;
-        const PlanRow *row = row_for_ns(plan, dev, &conflict);
+        const PlanRow *row = state_index_ns_row(x, dev, &conflict);
         if (row) {
                 v.policy = row->spec.name;
                 /* a managed namespace planned as skip did not come up (driver missing,
@@ -37,11 +22,8 @@ NsView ns_view(Manager *m, const RegionState *regions, size_t n, const Plan *pla
                 v.state = row->action == PLAN_DRIFT ? "drift" : row->action == PLAN_SKIP ? "failed" : "active";
                 if (row->action == PLAN_DRIFT || row->action == PLAN_SKIP)
                         v.error = strempty(row->message);
-        } else if (conflict) {
-                for (size_t i = 0; i < plan->n_rows; i++)
-                        if (plan->rows[i].spec.ns_dev && streq(plan->rows[i].spec.ns_dev, dev))
-                                v.error = strempty(plan->rows[i].message);
-        }
+        } else if (conflict)
+                v.error = strempty(state_index_ns_last_row(x, dev)->message);
         const Failure *f = manager_find_failure(m, NULL, dev);
         if (f) {
                 v.state = "failed";
@@ -84,7 +66,7 @@ int namespace_node_enumerator(sd_bus *bus, const char *path, void *userdata, cha
 
 static NsView view_of(sd_bus *bus, const NsState *ns) {
         Manager *m = bus_manager(bus);
-        return ns_view(m, m->regions, m->n_regions, &m->plan, ns->dev);
+        return ns_view(m, manager_index(m), ns->dev);
 }
 
 static int property_get_region(sd_bus *bus, const char *path, const char *interface, const char *property,

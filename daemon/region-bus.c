@@ -6,15 +6,8 @@
 #include "bus.h"
 #include "util/strv.h"
 
-const RegionPlan *region_plan(const Plan *plan, const char *dev) {
-        for (size_t i = 0; i < plan->n_regions; i++)
-                if (streq(plan->regions[i].region, dev))
-                        return &plan->regions[i];
-        return NULL;
-}
-
-const char *region_policy(Manager *m, const Plan *plan, const char *dev) {
-        const RegionPlan *rp = region_plan(plan, dev);
+const char *region_policy(Manager *m, const StateIndex *x, const char *dev) {
+        const RegionPlan *rp = state_index_region_plan(x, dev);
         if (!rp || rp->selector < 0 || (size_t) rp->selector >= m->config.n_selectors)
                 return "";
         return m->config.selectors[rp->selector].name;
@@ -53,7 +46,7 @@ static int property_get_policy(sd_bus *bus, const char *path, const char *interf
         Manager *m = bus_manager(bus);
         const RegionState *r = userdata;
 
-        return bus_append_string(reply, region_policy(m, &m->plan, r->dev));
+        return bus_append_string(reply, region_policy(m, manager_index(m), r->dev));
 }
 
 static int property_get_namespaces(sd_bus *bus, const char *path, const char *interface,
@@ -76,7 +69,7 @@ static int property_get_lost_to_alignment(sd_bus *bus, const char *path, const c
                                           sd_bus_error *error) {
         Manager *m = bus_manager(bus);
         const RegionState *r = userdata;
-        const RegionPlan *rp = region_plan(&m->plan, r->dev);
+        const RegionPlan *rp = state_index_region_plan(manager_index(m), r->dev);
 
         return sd_bus_message_append(reply, "t", rp ? rp->lost_to_alignment : UINT64_C(0));
 }

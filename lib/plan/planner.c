@@ -116,26 +116,41 @@ static int region_space(Space *s, const RegionState *r, size_t n_ns) {
 typedef struct Ctx {
         const PlanInput *in;
         Plan *plan;
+        /* Rows [0, cxl_rows) are the [cxl-region]s'; plan_region() appends only rows of its
+         * region, so that region's rows are [region_rows, n_rows): scanning all rows per
+         * instance would be quadratic in the plan. */
+        size_t cxl_rows;
+        size_t region_rows;
+        /* plan_compute()'s own plan: its arrays grow by doubling (a realloc per row may
+         * move the whole array: quadratic too) and hold this many; elsewhere (a plan whose
+         * arrays someone else allocated) they are exactly as long as they are full */
+        bool grow;
+        size_t rows_allocated, regions_allocated;
         int error;
 } Ctx;
 
 /* One more element at the end of an array of `size`-byte ones: its address, NULL (and
  * c->error) when memory runs out. */
-static void *append(Ctx *c, void **array, size_t *n, size_t size) {
-        void *a = reallocarray(*array, *n + 1, size);
+static void *append(Ctx *c, void **array, size_t *n, size_t *allocated, size_t size) {
+        if (!c->grow || *n >= *allocated) {
+                size_t want = c->grow ? MAX(*n + 1, MAX(*allocated * 2, (size_t) 16)) : *n + 1;
+                void *a = reallocarray(*array, want, size);
 
-        if (!a) {
-                c->error = -ENOMEM;
-                return NULL;
+                if (!a) {
+                        c->error = -ENOMEM;
+                        return NULL;
+                }
+                *array = a;
+                *allocated = want;
         }
-        *array = a;
-        return (uint8_t *) a + (*n)++ * size;
+        return (uint8_t *) *array + (*n)++ * size;
 }
-#define APPEND(c, array, n) ((typeof(array)) append((c), (void **) &(array), &(n), sizeof((array)[0])))
+#define APPEND(c, array, n, allocated) \
+        ((typeof(array)) append((c), (void **) &(array), &(n), &(allocated), sizeof((array)[0])))
 
 static PlanRow *row_add(Ctx *c, PlanAction action, const char *instance, const RegionState *r,
                         NsMode mode, ssize_t policy) {
-        PlanRow *row = APPEND(c, c->plan->rows, c->plan->n_rows);
+        PlanRow *row = APPEND(c, c->plan->rows, c->plan->n_rows, c->rows_allocated);
 
         if (!row)
                 return NULL;
@@ -706,10 +721,20 @@ static void plan_foreign(Ctx *c, RegionCtx *rc, const NsState *ns) {
                     isempty(ns->name) ? "" : " '", strempty(ns->name), isempty(ns->name) ? "" : "'");
 }
 
-/* Instances are per region: a selector that matches two regions gets them in both. */
-static bool region_has_row(const Plan *p, const char *region, const char *instance) {
-        for (size_t i = 0; i < p->n_rows; i++)
-                if (streq(p->rows[i].spec.region, region) && streq(p->rows[i].spec.name, instance))
+static bool row_is(const PlanRow *row, const char *region, const char *instance) {
+        return streq(row->spec.region, region) && streq(row->spec.name, instance);
+}
+
+/* Instances are per region: a selector that matches two regions gets them in both. A
+ * [cxl-region]'s row names its nd region too, and counts, as it always did. */
+static bool region_has_row(const Ctx *c, const char *region, const char *instance) {
+        const Plan *p = c->plan;
+
+        for (size_t i = 0; i < c->cxl_rows; i++)
+                if (row_is(&p->rows[i], region, instance))
+                        return true;
+        for (size_t i = c->region_rows; i < p->n_rows; i++)
+                if (row_is(&p->rows[i], region, instance))
                         return true;
         return false;
 }
@@ -740,7 +765,7 @@ static void plan_labelled(Ctx *c, RegionCtx *rc) {
         for (int pass = 0; pass < 2; pass++)
                 FOREACH_POLICY_INSTANCE(it, c, rc) {
                         bool rest = it.policy->size_kind == SIZE_REST;
-                        if (rest != (pass == 1) || region_has_row(c->plan, r->dev, it.name))
+                        if (rest != (pass == 1) || region_has_row(c, r->dev, it.name))
                                 continue;
                         plan_create(c, rc, &it, rest ? space_largest(&rc->space, rc->alloc_align) : 0);
                 }
@@ -857,7 +882,7 @@ static void rows_for_all_instances(Ctx *c, const RegionCtx *rc, PlanAction actio
 }
 
 static RegionPlan *region_plan_add(Ctx *c, const RegionState *r) {
-        RegionPlan *rp = APPEND(c, c->plan->regions, c->plan->n_regions);
+        RegionPlan *rp = APPEND(c, c->plan->regions, c->plan->n_regions, c->regions_allocated);
 
         if (!rp)
                 return NULL;
@@ -873,7 +898,7 @@ static RegionPlan *region_plan_add(Ctx *c, const RegionState *r) {
 static uint64_t region_lost_to_alignment(Ctx *c, const RegionCtx *rc) {
         uint64_t lost = space_total(&rc->space) - space_aligned_total(&rc->space, rc->alloc_align);
 
-        for (size_t i = 0; i < c->plan->n_rows; i++) {
+        for (size_t i = c->region_rows; i < c->plan->n_rows; i++) {
                 const PlanRow *row = &c->plan->rows[i];
                 if (streq(row->spec.region, rc->r->dev) &&
                     (row->action == PLAN_CREATE || row->action == PLAN_ADOPT))
@@ -886,6 +911,7 @@ static void plan_region(Ctx *c, const RegionState *r) {
         _cleanup_(region_ctx_done) RegionCtx rc = {};
         RegionPlan *rp;
 
+        c->region_rows = c->plan->n_rows;
         rp = region_plan_add(c, r);
         if (!rp || region_ctx_init(c, r, &rc) < 0 || !rc.sel)
                 return;
@@ -1034,7 +1060,7 @@ PlanRow *plan_add_row(Plan *p, PlanAction action, const char *name, const char *
 
 int plan_compute(const PlanInput *in, Plan *ret) {
         Plan plan = {};
-        Ctx c = { .in = in, .plan = &plan };
+        Ctx c = { .in = in, .plan = &plan, .grow = true };
 
         if (in->request)
                 plan_request(&c);
@@ -1042,6 +1068,9 @@ int plan_compute(const PlanInput *in, Plan *ret) {
                 /* the CXL regions first: the namespaces are carved from what they make */
                 if (in->cxl)
                         c.error = plan_cxl_regions(in, &plan);
+                /* plan_add_row() made them, exactly as many */
+                c.cxl_rows = c.rows_allocated = plan.n_rows;
+                c.regions_allocated = plan.n_regions;
                 for (size_t i = 0; i < in->n_regions && c.error >= 0; i++)
                         plan_region(&c, &in->regions[i]);
                 if (c.error >= 0)

@@ -148,6 +148,31 @@ TEST(lookups_find_regions_namespaces_and_failures) {
         CHECK(manager_find_failure(m, "db", NULL) == NULL);
 }
 
+/* The lookups are served by an index (cache-index.c): it follows a cache replaced behind its
+ * back, and answers with the first failure that matches either key, as the scan did. */
+TEST(lookups_follow_a_replaced_cache) {
+        _cleanup_(manager_freep) Manager *m = manager_with_cache();
+        PlanRow by_dev = { .spec.name = (char *) "other", .spec.ns_dev = (char *) "namespace0.0",
+                           .message = (char *) "first" };
+        PlanRow by_name = { .spec.name = (char *) "db", .message = (char *) "second" };
+        RegionState *next = calloc(1, sizeof(RegionState));
+
+        CHECK(manager_find_namespace(m, "namespace0.1", NULL) != NULL);
+        next[0] = region("region7", true);
+        add_ns(&next[0], ns("namespace7.0", "db", "0b7e6a56-52e0-4a39-9c87-1a8f1b1c0f07", BASE, 130 << 20));
+        region_states_free(m->regions, m->n_regions);
+        m->regions = next;
+        CHECK(manager_find_region(m, "region0") == NULL);
+        CHECK(manager_find_namespace(m, "namespace0.1", NULL) == NULL);
+        CHECK(manager_find_namespace(m, "namespace7.0", NULL) == &next[0].namespaces[0]);
+
+        CHECK_INT(manager_failure_add(m, &by_dev), 0);
+        CHECK_INT(manager_failure_add(m, &by_name), 0);
+        CHECK_STR(manager_find_failure(m, "db", "namespace0.0")->message, "first");
+        CHECK_STR(manager_find_failure(m, "db", NULL)->message, "second");
+        CHECK_STR(manager_find_failure(m, "db", "namespace9.9")->message, "second");
+}
+
 /* Refusals come from the cache before any libndctl context is opened: no nd bus here. */
 TEST(destroy_refuses_a_foreign_namespace_and_names_it) {
         _cleanup_(manager_freep) Manager *m = manager_with_cache();

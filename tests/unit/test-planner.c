@@ -727,3 +727,89 @@ TEST(usable_size_exactly_what_fits) {
         plan_done(&p);
         region_state_done(&r);
 }
+
+/* Every row and region plan of a plan, one a line. */
+static char *plan_render(const Plan *p) {
+        char *s = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&s, &len);
+
+        CHECK(f != NULL);
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < p->n_rows; i++) {
+                const PlanRow *r = &p->rows[i];
+                fprintf(f, "%s|%s|%s|%s|%s|%" PRIu64 "|%" PRIu64 "|%#" PRIx64 "|%" PRIu64 "|%" PRIu64 "|%zd|%s\n",
+                        plan_action_to_string(r->action), r->spec.name, r->spec.region, strempty(r->spec.ns_dev),
+                        plan_row_mode(r), r->spec.size, r->spec.usable, r->spec.start, r->lost, r->kmem_lost,
+                        r->policy, strempty(r->message));
+        }
+        for (size_t i = 0; i < p->n_regions; i++)
+                fprintf(f, "region|%s|%zd|%" PRIu64 "|%" PRIu64 "|%d|%" PRIu64 "\n", p->regions[i].region,
+                        p->regions[i].selector, p->regions[i].granularity, p->regions[i].region_align,
+                        p->regions[i].init_labels, p->regions[i].lost_to_alignment);
+        fclose(f);
+        return s;
+}
+
+/* Five regions under two selectors: adopt, drift, foreign, create, 'rest', a label-less one
+ * owned by 'rest', a disabled one. The whole plan, as the planner made it before it stopped
+ * scanning every row per instance (issue 15): the rows a region's instances look for are its
+ * own, whatever comes before. */
+#define MULTI_REGION_PLAN \
+        "adopt|db|region0|namespace0.0|fsdax|136314880|132120576|0x100000000|0|0|0|namespace0.0 already provides db (130M raw, 126M usable)\n" \
+        "drift|dax.1|region0|namespace0.1|fsdax|35651584|0|0x10c000000|0|0|1|namespace0.1 dax.1: mode is fsdax, policy wants devdax; left unchanged\n" \
+        "skip||region0|namespace0.2|raw|67108864|0|0x110000000|0|0|-1|foreign namespace namespace0.2 'admin' left untouched\n" \
+        "create|dax.0|region0||devdax|35651584|33554432|0x108200000|0|0|1|create devdax at 0x108200000: 34M raw, 32M usable, 2M metadata, 0 lost to alignment\n" \
+        "create|dax.2|region0||devdax|35651584|33554432|0x114000000|0|0|1|create devdax at 0x114000000: 34M raw, 32M usable, 2M metadata, 0 lost to alignment\n" \
+        "create|scratch|region0||raw|702545920|702545920|0x116200000|0|0|2|create raw at 0x116200000: 670M raw, 670M usable, 0 metadata, 0 lost to alignment\n" \
+        "adopt|dax.0|region1|namespace1.0|devdax|35651584|33554432|0x180000000|0|0|1|namespace1.0 already provides dax.0 (34M raw, 32M usable)\n" \
+        "create|db|region1||fsdax|136314880|132120576|0x182200000|0|0|0|create fsdax at 0x182200000: 130M raw, 126M usable, 4M metadata, 0 lost to alignment\n" \
+        "create|dax.1|region1||devdax|35651584|33554432|0x18a400000|0|0|1|create devdax at 0x18a400000: 34M raw, 32M usable, 2M metadata, 0 lost to alignment\n" \
+        "create|dax.2|region1||devdax|35651584|33554432|0x18c600000|0|0|1|create devdax at 0x18c600000: 34M raw, 32M usable, 2M metadata, 0 lost to alignment\n" \
+        "create|scratch|region1||raw|830472192|830472192|0x18e800000|0|0|2|create raw at 0x18e800000: 792M raw, 792M usable, 0 metadata, 0 lost to alignment\n" \
+        "create|log.0|region2||sector|20971520|19873792|0x200000000|0|0|3|create sector at 0x200000000: 20M raw, 19408K usable, 1072K metadata, 0 lost to alignment\n" \
+        "create|log.1|region2||sector|20971520|19873792|0x201400000|0|0|3|create sector at 0x201400000: 20M raw, 19408K usable, 1072K metadata, 0 lost to alignment\n" \
+        "skip|db|region3||fsdax|0|0|0|0|0|0|region3 is label-less: it holds one namespace spanning the region and only a 'size = rest' policy can own it\n" \
+        "skip|dax.0|region3||devdax|0|0|0|0|0|1|region3 is label-less: it holds one namespace spanning the region and only a 'size = rest' policy can own it\n" \
+        "skip|dax.1|region3||devdax|0|0|0|0|0|1|region3 is label-less: it holds one namespace spanning the region and only a 'size = rest' policy can own it\n" \
+        "skip|dax.2|region3||devdax|0|0|0|0|0|1|region3 is label-less: it holds one namespace spanning the region and only a 'size = rest' policy can own it\n" \
+        "adopt|scratch|region3|namespace3.0|raw|100663296|100663296|0x280000000|0|0|2|label-less namespace3.0 is already raw; adopted\n" \
+        "skip|db|region4||fsdax|0|0|0|0|0|0|region4 is disabled; enable it (ndctl enable-region region4) to provision it\n" \
+        "skip|dax.0|region4||devdax|0|0|0|0|0|1|region4 is disabled; enable it (ndctl enable-region region4) to provision it\n" \
+        "skip|dax.1|region4||devdax|0|0|0|0|0|1|region4 is disabled; enable it (ndctl enable-region region4) to provision it\n" \
+        "skip|dax.2|region4||devdax|0|0|0|0|0|1|region4 is disabled; enable it (ndctl enable-region region4) to provision it\n" \
+        "skip|scratch|region4||raw|0|0|0|0|0|2|region4 is disabled; enable it (ndctl enable-region region4) to provision it\n" \
+        "region|region0|1|2097152|2097152|0|0\n" \
+        "region|region1|1|2097152|2097152|0|0\n" \
+        "region|region2|0|2097152|2097152|0|0\n" \
+        "region|region3|1|2097152|2097152|0|0\n" \
+        "region|region4|1|0|0|0|0\n"
+
+TEST(multi_region_plan_is_unchanged) {
+        RegionState rs[5] = { region("region0", BASE, GiB, true), region("region1", BASE + 2 * GiB, GiB, true),
+                              region("region2", BASE + 4 * GiB, 512 * MiB, true),
+                              region("region3", BASE + 6 * GiB, 96 * MiB, false),
+                              region("region4", BASE + 8 * GiB, GiB, true) };
+        Plan p = {};
+
+        add_ns(&rs[0], ns("namespace0.0", "db", NS_MODE_FSDAX, BASE, 130 * MiB));
+        add_ns(&rs[0], ns("namespace0.1", "dax.1", NS_MODE_FSDAX, BASE + 192 * MiB, 34 * MiB));
+        add_ns(&rs[0], ns("namespace0.2", "admin", NS_MODE_RAW, BASE + 256 * MiB, 64 * MiB));
+        add_ns(&rs[1], ns("namespace1.0", "dax.0", NS_MODE_DEVDAX, BASE + 2 * GiB, 34 * MiB));
+        rs[2].numa_node = 1;
+        add_ns(&rs[3], ns("namespace3.0", "", NS_MODE_RAW, BASE + 6 * GiB, 96 * MiB));
+        rs[4].enabled = false;
+        CHECK_INT(plan_for("[region far]\nmatch.numa-node = 1\n"
+                           "[region any]\nmatch.dev = region*\ngranularity = subsection\n"
+                           "[namespace db]\nregion = any\nmode = fsdax\nsize = 130M\n"
+                           "[namespace dax]\nregion = any\nmode = devdax\nsize = 34M\nalign = 2M\ncount = 3\n"
+                           "[namespace scratch]\nregion = any\nmode = raw\nsize = rest\n"
+                           "[namespace log]\nregion = far\nmode = sector\nsize = 20M\ncount = 2\n",
+                           rs, ELEMENTSOF(rs), &p), 0);
+        _cleanup_free_ char *s = plan_render(&p);
+        CHECK_STR(s, MULTI_REGION_PLAN);
+        plan_done(&p);
+        for (size_t i = 0; i < ELEMENTSOF(rs); i++)
+                region_state_done(&rs[i]);
+}
