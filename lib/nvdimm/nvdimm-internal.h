@@ -26,6 +26,7 @@
 
 struct NvCtx {
         struct ndctl_ctx *ndctl;
+        bool enabled; /* something was enabled through it: nv_close() waits for udev */
 };
 
 /* pfn/dax info block: struct nd_pfn_sb at 4K inside the first 8K (drivers/nvdimm/pfn.h);
