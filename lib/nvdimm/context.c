@@ -71,6 +71,7 @@ NvCtx *nv_close(NvCtx *c) {
                 return NULL;
         if (c->enabled)
                 udev_settle();
+        snap_drop(c);
         ndctl_unref(c->ndctl);
         free(c);
         return NULL;

@@ -205,13 +205,21 @@ static int claim_existing(NvCtx *c, struct ndctl_region *region, NsSpec *spec, c
 
 int nv_create(NvCtx *c, NsSpec *spec, const NvCreateIds *ids, char **ret_error) {
         struct ndctl_region *region = find_region(c, spec->region);
+        int r;
 
         if (!region)
                 return fail(ret_error, ENODEV, "region %s is gone", spec->region);
         c->enabled = true;
-        if (spec->convert_existing)
+        if (spec->convert_existing) {
+                snap_drop(c);
                 return claim_existing(c, region, spec, ids, ret_error);
+        }
         if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
                 return fail(ret_error, EINVAL, "%s is label-less", spec->region);
-        return create_labelled(c, region, spec, ids, ret_error);
+        r = create_labelled(c, region, spec, ids, ret_error);
+        if (r < 0)
+                snap_drop(c);
+        else
+                snap_created(c, spec->region, spec);
+        return r;
 }
