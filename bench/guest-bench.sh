@@ -168,6 +168,7 @@ ndctl_run() {
                         echo "## ndctl create-namespace ${args[*]} failed" >&2
                 fi
         done < "$1"
+        return 0
 }
 # ndctl_create_requests REGION N: ndctl at its defaults for the first N requests; prints
 # how many succeeded
@@ -180,6 +181,7 @@ ndctl_create_requests() {
 raw_sizes() {
         local d name size
         for d in /sys/bus/nd/devices/"$1"/namespace*.*; do
+                [ -e "$d/size" ] || continue
                 read -r size < "$d/size"
                 read -r name < "$d/alt_name" || name=
                 [ "$size" = 0 ] || [ -z "$name" ] || echo "$name $size"
@@ -202,10 +204,14 @@ kernel_args() {
 kw() { echo "$2" 2> /dev/null > "$1" || { echo "## kernel: writing '$2' to $1 failed" >&2; return 1; }; }
 # kernel_run REGION FILE; KERNEL_OK is how many were enabled
 kernel_run() {
-        local r=$1 D=/sys/bus/nd/devices name mode loc size u1 u2 ns seed kind drv
+        local r=$1 D=/sys/bus/nd/devices name mode loc size u1 u2 ns seed kind drv wp
+        # the bus's wait_probe: reading it waits for the kernel's asynchronous registration
+        # of the seeds the last bind made (libndctl and ndctl read it too)
+        wp=$(readlink -f "$D/$r")/../wait_probe
         KERNEL_OK=0
         while read -r name mode loc size u1 u2; do
                 if [ "$mode" = fsdax ]; then kind=pfn drv=nd_pmem; else kind=dax drv=dax_pmem; fi
+                read -r _ < "$wp" || true
                 read -r ns < "$D/$r/namespace_seed"
                 read -r seed < "$D/$r/${kind}_seed"
                 kw "$D/$ns/holder_class" $kind && kw "$D/$ns/uuid" "$u1" && kw "$D/$ns/alt_name" "$name" &&
@@ -213,6 +219,7 @@ kernel_run() {
                         kw "$D/$seed/align" 2097152 && kw "$D/$seed/namespace" "$ns" &&
                         kw "/sys/bus/nd/drivers/$drv/bind" "$seed" && KERNEL_OK=$((KERNEL_OK + 1))
         done < "$2"
+        return 0
 }
 
 # ---- 1. capacity -----------------------------------------------------------------------
