@@ -2,7 +2,7 @@
 # Guest side of the bench (bench/run boots the VM once and runs this as root).
 #   guest-bench.sh [runs=N] [queries=N] [idle=S] [pairs=N] [calls=N] [conns=N] [SECTION...]
 # SECTIONs: capacity density speed appear query footprint flood (default all); runs: speed
-# and appear runs (default 3); queries: query runs (default 20); idle: seconds (default 60);
+# rounds and appear runs (default 5); queries: query runs (default 20); idle: seconds (default 60);
 # pairs, calls, conns: flood pairs (default 5), Plan() calls per flood (1000), connections
 # they are spread over (1).
 # Prints progress as "## ..." and results as "BENCH KEY VALUE..." lines, which bench/report
@@ -12,7 +12,7 @@ set -euo pipefail
 . /pmemnsd-test/guest-lib.sh
 log() { echo "## [${SECONDS}s] $*"; }
 
-RUNS=3 QUERIES=20 IDLE=60 PAIRS=5 CALLS=1000 CONNS=1 SECTIONS=()
+RUNS=5 QUERIES=20 IDLE=60 PAIRS=5 CALLS=1000 CONNS=1 SECTIONS=()
 for a in "$@"; do
         case "$a" in
         runs=*) RUNS=${a#*=};; queries=*) QUERIES=${a#*=};; idle=*) IDLE=${a#*=};;
@@ -36,6 +36,12 @@ to_bytes() {
         esac
 }
 round_up() { echo $(((($1) + ($2) - 1) / ($2) * ($2))); }
+# requests N: the first N lines of the request list (awk reads to the end: no closed pipe
+# for the writer under pipefail, as head would leave)
+requests() { awk -v n="$1" '!/^#/ && ++i <= n' "$REQUESTS"; }
+# stats V...: "median min max" of the values
+stats() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m, a[1], a[NR] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b ? a / b : 0 }'; }
 
 # The two regions: the 4 GiB one (capacity, speed) and the 1 GiB one (density).
 BIG=$(nd_regions | jq -r '[.[] | select(.size > 2147483648)][0].dev')
@@ -54,7 +60,7 @@ policy_requests() {
         local region=$1 n=$2 name mode map size
         {
                 printf '[region bench]\nmatch.dev = %s\n' "$region"
-                grep -v '^#' "$REQUESTS" | head -n "$n" | while read -r name mode map size; do
+                requests "$n" | while read -r name mode map size; do
                         printf '\n[namespace %s]\nregion = bench\nmode = %s\nsize = %s\n' \
                                 "$name" "$mode" "$size"
                         if [ "$mode" = fsdax ]; then echo "map = $map"; else echo "align = 2M"; fi
@@ -92,8 +98,9 @@ profile_report() {
 }
 manager() { busctl --timeout=1800 --json=short call org.pmemnsd1 /org/pmemnsd1 org.pmemnsd1.Manager "$@"; }
 # apply: Apply(), the rows in /tmp/apply.json; warns about failed rows
-apply() {
-        manager Apply > /tmp/apply.json || fail "Apply failed"
+apply() { apply_call; apply_check; }
+apply_call() { manager Apply > /tmp/apply.json || fail "Apply failed"; }
+apply_check() {
         if jq -e '[.data[0][] | select(.[0] == "failed")] | length > 0' /tmp/apply.json > /dev/null; then
                 log "WARNING: failed rows:"
                 jq -r '.data[0][] | select(.[0] == "failed") | @tsv' /tmp/apply.json
@@ -130,22 +137,89 @@ census() {
         done < <(ndctl_json -N -r "$r" | jq -r '.[] | "\(.dev) \(.size) \(.map // "dev")"')
         echo "$n $usable $meta"
 }
-# ndctl_create_requests REGION N: ndctl create-namespace for the first N requests, each
-# size rounded up to the region align (ndctl refuses anything else: "align setting is
-# 0x1000000 size 0x1100000 is misaligned"), rest without -s; prints how many succeeded
-ndctl_create_requests() {
-        local r=$1 n=$2 ok=0 name mode map size args
+# ndctl_args REGION N [SIZES]: the arguments of ndctl create-namespace for the first N
+# requests, one line each, computed before any timing. Without SIZES (ndctl at its
+# defaults) each size is rounded up to the kernel's default region align 16 MiB (ndctl
+# refuses anything else: "align setting is 0x1000000 size 0x1100000 is misaligned"), rest
+# without -s. With SIZES (a file "NAME BYTES", the raw sizes pmemnsd made: ndctl at its
+# best, the region align set to 2 MiB first) the same bytes as pmemnsd and --force.
+ndctl_args() {
+        local r=$1 n=$2 sizes=${3:-} name mode map size
         while read -r name mode map size; do
-                args=(-r "$r" -n "$name" -m "$mode")
-                if [ "$mode" = fsdax ]; then args+=(-M "$map"); else args+=(-a 2M); fi
-                [ "$size" = rest ] || args+=(-s "$(round_up "$(to_bytes "$size")" $NDCTL_ALIGN)")
-                if ndctl create-namespace "${args[@]}" > /dev/null 2> /tmp/ndctl.err; then
-                        ok=$((ok + 1))
-                else
-                        echo "## ndctl: $name ($mode $size) not created: $(tr '\n' ' ' < /tmp/ndctl.err)" >&2
+                printf -- '-r %s -n %s -m %s' "$r" "$name" "$mode"
+                if [ "$mode" = fsdax ]; then printf ' -M %s' "$map"; else printf ' -a 2M'; fi
+                if [ -n "$sizes" ]; then
+                        printf ' -f -s %s' "$(awk -v n="$name" '$1 == n {print $2}' "$sizes")"
+                elif [ "$size" != rest ]; then
+                        printf ' -s %s' "$(round_up "$(to_bytes "$size")" $NDCTL_ALIGN)"
                 fi
-        done < <(grep -v '^#' "$REQUESTS" | head -n "$n")
-        echo "$ok"
+                echo
+        done < <(requests "$n")
+}
+# ndctl_run ARGSFILE: one ndctl create-namespace per line (nothing else is started: the
+# timed window holds the ndctl processes only); NDCTL_OK is how many succeeded
+ndctl_run() {
+        local args
+        NDCTL_OK=0
+        while read -ra args; do
+                if ndctl create-namespace "${args[@]}" > /dev/null 2>> /tmp/ndctl.err; then
+                        NDCTL_OK=$((NDCTL_OK + 1))
+                else
+                        echo "## ndctl create-namespace ${args[*]} failed" >&2
+                fi
+        done < "$1"
+        return 0
+}
+# ndctl_create_requests REGION N: ndctl at its defaults for the first N requests; prints
+# how many succeeded
+ndctl_create_requests() {
+        ndctl_args "$1" "$2" > /tmp/ndctl.args
+        ndctl_run /tmp/ndctl.args
+        echo "$NDCTL_OK"
+}
+# raw_sizes REGION FILE: "NAME BYTES" of the region's named namespaces (their raw size)
+raw_sizes() {
+        local d name size
+        for d in /sys/bus/nd/devices/"$1"/namespace*.*; do
+                [ -e "$d/size" ] || continue
+                read -r size < "$d/size"
+                read -r name < "$d/alt_name" || name=
+                [ "$size" = 0 ] || [ -z "$name" ] || echo "$name $size"
+        done > "$2"
+}
+# The kernel's necessary work: the sysfs writes that create, claim and enable each
+# namespace, as bash builtins (no process is started; the uuids are made before), with
+# pmemnsd's raw sizes at region align 2 MiB: per namespace holder_class, uuid, alt_name,
+# size; the pfn/dax seed's uuid, mode, align, namespace; its bind to nd_pmem or dax_pmem.
+# kernel_args REGION N SIZES: the lines "NAME MODE LOCATION BYTES UUID UUID" it works from.
+kernel_args() {
+        local r=$1 n=$2 sizes=$3 name mode map size u1 u2
+        while read -r name mode map size; do
+                read -r u1 < /proc/sys/kernel/random/uuid
+                read -r u2 < /proc/sys/kernel/random/uuid
+                [ "$mode" = fsdax ] && [ "$map" = mem ] && map=ram || map=pmem
+                echo "$name $mode $map $(awk -v n="$name" '$1 == n {print $2}' "$sizes") $u1 $u2"
+        done < <(requests "$n")
+}
+kw() { echo "$2" 2> /dev/null > "$1" || { echo "## kernel: writing '$2' to $1 failed" >&2; return 1; }; }
+# kernel_run REGION FILE; KERNEL_OK is how many were enabled
+kernel_run() {
+        local r=$1 D=/sys/bus/nd/devices name mode loc size u1 u2 ns seed kind drv wp
+        # the bus's wait_probe: reading it waits for the kernel's asynchronous registration
+        # of the seeds the last bind made (libndctl and ndctl read it too)
+        wp=$(readlink -f "$D/$r")/../wait_probe
+        KERNEL_OK=0
+        while read -r name mode loc size u1 u2; do
+                if [ "$mode" = fsdax ]; then kind=pfn drv=nd_pmem; else kind=dax drv=dax_pmem; fi
+                read -r _ < "$wp" || true
+                read -r ns < "$D/$r/namespace_seed"
+                read -r seed < "$D/$r/${kind}_seed"
+                kw "$D/$ns/holder_class" $kind && kw "$D/$ns/uuid" "$u1" && kw "$D/$ns/alt_name" "$name" &&
+                        kw "$D/$ns/size" "$size" && kw "$D/$seed/uuid" "$u2" && kw "$D/$seed/mode" "$loc" &&
+                        kw "$D/$seed/align" 2097152 && kw "$D/$seed/namespace" "$ns" &&
+                        kw "/sys/bus/nd/drivers/$drv/bind" "$seed" && KERNEL_OK=$((KERNEL_OK + 1))
+        done < "$2"
+        return 0
 }
 
 # ---- 1. capacity -----------------------------------------------------------------------
@@ -195,6 +269,8 @@ if want density; then
         read -r n _ < <(census "$SMALL")
         [ "$n" = "$(created)" ] || fail "density: Apply created $(created), the region has $n"
         out dens.pmemnsd "$n"
+        raw_sizes "$SMALL" /tmp/dens-sizes
+        dens_raw=$(awk 'NR == 1 {print $2}' /tmp/dens-sizes)
         destroy_all "$SMALL"
         log "density: ndctl loop"
         n=0
@@ -210,48 +286,118 @@ if want density; then
         read -r n _ < <(census "$SMALL")
         out dens.ndctl "$n $size"
         destroy_all "$SMALL"
+        # ndctl at its best: region align 2 MiB, --force, pmemnsd's raw size
+        log "density: ndctl loop at region align 2M, pmemnsd's raw size $dens_raw, --force"
+        echo $((2 << 20)) > "/sys/bus/nd/devices/$SMALL/align"
+        while ndctl create-namespace -r "$SMALL" -m devdax -a 2M -s "$dens_raw" -f > /dev/null 2> /tmp/ndctl.err; do :; done
+        read -r n _ < <(census "$SMALL")
+        out dens.ndctl_best "$n $dens_raw"
+        destroy_all "$SMALL"
         rm -f /etc/pmemnsd/policy.d/60-density.conf
 fi
 
 # ---- 2. provisioning speed ---------------------------------------------------------------
+# RUNS rounds, each of four methods from an empty region, their order reversed every other
+# round: pmemnsd Apply (subsection), ndctl at its best (region align 2 MiB, --force,
+# pmemnsd's raw sizes), the kernel's necessary writes (same sizes), ndctl at its defaults
+# (sizes rounded to 16 MiB). Every timed window runs from the start of the client (one
+# busctl; the ndctl processes; nothing for the kernel's writes, bash builtins) to the last
+# namespace enabled. The daemon is stopped during the others (destroy_all stops it): it
+# would re-read the nd bus on each of their uevents.
 NSPEED=32
+speed_pmemnsd() {
+        destroy_all "$BIG"
+        systemctl start pmemnsd.service
+        sleep 2 # settle after the start
+        pid=$(daemon_pid)
+        read -r u0 s0 < <(ticks "$pid")
+        read -r r0 w0 < <(syscalls "$pid")
+        t0=$(now_us)
+        apply_call
+        t1=$(now_us)
+        read -r u1 s1 < <(ticks "$pid")
+        read -r r1 w1 < <(syscalls "$pid")
+        apply_check
+        [ "$(created)" = $NSPEED ] || fail "speed: Apply created $(created) of $NSPEED"
+        pm_io+=("$((r1 - r0))/$((w1 - w0))")
+        pm_runs+=($(((t1 - t0) / 1000)))
+        pm_cpu+=("$((u1 - u0))/$((s1 - s0))")
+        # off-CPU share of the Apply's wall time (ticks are 1/CLK_TCK s)
+        pm_off+=("$(awk -v c=$((u1 - u0 + s1 - s0)) -v t=$((t1 - t0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.0f", 100 * (1 - c / hz / (t / 1e6)) }')")
+        [ -s /tmp/pm-sizes ] || raw_sizes "$BIG" /tmp/pm-sizes
+}
+# speed_ndctl best|default: the ndctl loop, in a subshell so that its cutime/cstime are the
+# ndctl processes'
+speed_ndctl() {
+        local kind=$1 cpu
+        destroy_all "$BIG" # also stops the daemon
+        if [ "$kind" = best ]; then
+                echo $((2 << 20)) > "/sys/bus/nd/devices/$BIG/align"
+                ndctl_args "$BIG" $NSPEED /tmp/pm-sizes > /tmp/ndctl.args
+        else
+                ndctl_args "$BIG" $NSPEED > /tmp/ndctl.args
+        fi
+        t0=$(now_us)
+        cpu=$(ndctl_run /tmp/ndctl.args
+                [ "$NDCTL_OK" = $NSPEED ] || echo "## ndctl ($kind) created only $NDCTL_OK" >&2
+                s=$(< "/proc/$BASHPID/stat"); s=${s##*) }
+                # shellcheck disable=SC2086
+                set -- $s
+                echo "${14}/${15}")
+        t1=$(now_us)
+        [ "$(ndctl_json -N -r "$BIG" | jq length)" = $NSPEED ] || log "WARNING: ndctl ($kind) left $(ndctl_json -N -r "$BIG" | jq length) namespaces"
+        if [ "$kind" = best ]; then
+                nb_runs+=($(((t1 - t0) / 1000))); nb_cpu+=("$cpu")
+                raw_sizes "$BIG" /tmp/nb-sizes
+                [ "$(sort /tmp/pm-sizes)" = "$(sort /tmp/nb-sizes)" ] || log "WARNING: ndctl (best) raw sizes differ from pmemnsd's"
+        else
+                nd_runs+=($(((t1 - t0) / 1000))); nd_cpu+=("$cpu")
+        fi
+        raw_sizes "$BIG" /tmp/nd-sizes
+        nd_bytes=$(awk '{ s += $2 } END { print s }' /tmp/nd-sizes)
+}
+speed_kernel() {
+        destroy_all "$BIG"
+        echo $((2 << 20)) > "/sys/bus/nd/devices/$BIG/align"
+        kernel_args "$BIG" $NSPEED /tmp/pm-sizes > /tmp/kernel.args
+        t0=$(now_us)
+        kernel_run "$BIG" /tmp/kernel.args
+        t1=$(now_us)
+        [ "$KERNEL_OK" = $NSPEED ] || log "WARNING: the kernel's writes enabled $KERNEL_OK of $NSPEED"
+        kn_runs+=($(((t1 - t0) / 1000)))
+}
 if want speed; then
         policy_requests "$BIG" $NSPEED
         daemon_conf subsection manual
         daemon_restart
-        pm_runs=() nd_runs=() pm_cpu=() nd_cpu=() pm_io=()
+        modprobe -a nd_pmem dax_pmem 2> /dev/null || true
+        rm -f /tmp/pm-sizes
+        pm_runs=() nd_runs=() nb_runs=() kn_runs=() pm_cpu=() nd_cpu=() nb_cpu=() pm_io=() pm_off=()
+        r_best=() r_def=() r_kern=() r_nbk=()
         for ((i = 0; i < RUNS; i++)); do
-                log "speed: run $((i + 1)) of $RUNS: pmemnsd Apply"
-                destroy_all "$BIG"
-                systemctl start pmemnsd.service
-                sleep 2 # settle after the start
-                pid=$(daemon_pid)
-                read -r u0 s0 < <(ticks "$pid")
-                read -r r0 w0 < <(syscalls "$pid")
-                t0=$(now_us)
-                apply
-                t1=$(now_us)
-                read -r u1 s1 < <(ticks "$pid")
-                read -r r1 w1 < <(syscalls "$pid")
-                pm_io+=("$((r1 - r0))/$((w1 - w0))")
-                [ "$(created)" = $NSPEED ] || fail "speed: Apply created $(created) of $NSPEED"
-                pm_runs+=($(((t1 - t0) / 1000)))
-                pm_cpu+=("$((u1 - u0))/$((s1 - s0))")
-
-                log "speed: run $((i + 1)) of $RUNS: ndctl loop (pmemnsd stopped)"
-                destroy_all "$BIG" # also stops the daemon
-                t0=$(now_us)
-                # in a subshell, so that its cutime/cstime are the loop's ndctl processes
-                cpu=$(ok=$(ndctl_create_requests "$BIG" $NSPEED)
-                        [ "$ok" = $NSPEED ] || echo "ndctl created only $ok" >&2
-                        s=$(< "/proc/$BASHPID/stat"); s=${s##*) }
-                        # shellcheck disable=SC2086
-                        set -- $s
-                        echo "${14}/${15}")
-                t1=$(now_us)
-                nd_runs+=($(((t1 - t0) / 1000)))
-                nd_cpu+=("$cpu")
+                if ((i % 2 == 0)); then order=(pmemnsd best kernel default); else order=(default kernel best pmemnsd); fi
+                for m in "${order[@]}"; do
+                        log "speed: round $((i + 1)) of $RUNS: $m"
+                        case $m in
+                        pmemnsd) speed_pmemnsd;;
+                        best|default) speed_ndctl "$m";;
+                        kernel) speed_kernel;;
+                        esac
+                        [ "$m" != default ] || def_bytes=$nd_bytes
+                done
+                r_best+=("$(ratio "${pm_runs[i]}" "${nb_runs[i]}")")
+                r_def+=("$(ratio "${pm_runs[i]}" "${nd_runs[i]}")")
+                r_kern+=("$(ratio "${pm_runs[i]}" "${kn_runs[i]}")")
+                r_nbk+=("$(ratio "${nb_runs[i]}" "${kn_runs[i]}")")
         done
+        out speed.bytes "$(awk '{ s += $2 } END { print s }' /tmp/pm-sizes)" "$def_bytes"
+        out speed.ratio_best "$(stats "${r_best[@]}")" "${r_best[@]}"
+        out speed.ratio_default "$(stats "${r_def[@]}")" "${r_def[@]}"
+        out speed.ratio_kernel "$(stats "${r_kern[@]}")" "${r_kern[@]}"
+        out speed.ratio_best_kernel "$(stats "${r_nbk[@]}")" "${r_nbk[@]}"
+        destroy_all "$BIG"
+        daemon_restart
+        apply # the 32 for the Plan() figure below
         # the cost of one look at the nd bus with 32 namespaces: Plan() reads all regions
         # (manager_refresh()) and plans, creating nothing
         systemctl start pmemnsd.service
@@ -269,8 +415,12 @@ if want speed; then
         out speed.plan_cpu "$(((u1 - u0) / 5))/$(((s1 - s0) / 5))"
         out speed.pmemnsd "${pm_runs[@]}"
         out speed.ndctl "${nd_runs[@]}"
+        out speed.ndctl_best "${nb_runs[@]}"
+        out speed.kernel "${kn_runs[@]}"
         out speed.pmemnsd_cpu "${pm_cpu[@]}" # daemon utime/stime ticks during Apply
+        out speed.pmemnsd_offcpu "${pm_off[@]}" # % of the Apply's wall time off-CPU
         out speed.ndctl_cpu "${nd_cpu[@]}"   # ndctl processes' utime/stime ticks
+        out speed.ndctl_best_cpu "${nb_cpu[@]}"
         out speed.pmemnsd_io "${pm_io[@]}"   # daemon read/write syscalls during Apply
         out clk_tck "$CLK_TCK"
 
@@ -321,8 +471,8 @@ count_active() {
 if want appear; then
         policy_requests "$BIG" $NSPEED
         ap_runs=()
-        for ((i = 0; i < RUNS; i++)); do
-                log "appear: run $((i + 1)) of $RUNS"
+        for ((i = 0; i < (RUNS < 3 ? RUNS : 3); i++)); do # not a pair figure: 3 runs
+                log "appear: run $((i + 1))"
                 destroy_all "$BIG"
                 ndctl disable-region "$BIG" > /dev/null
                 daemon_conf subsection auto
@@ -388,10 +538,36 @@ if want query; then
         out query.busctl_floor "${q_busfloor[@]}"
         out query.ndctl_floor "${q_ndfloor[@]}"
         out query.daemon_ticks "$dticks" "$QUERIES"
+        # In-process, without the process start-ups: an sd-bus client's GetManagedObjects
+        # loop and a libndctl walk (a fresh context each time) reading the same data, 200
+        # calls each, in 5 alternating pairs of 40
+        qi_bus=() qi_nd=() qi_r=()
+        for ((i = 0; i < 5; i++)); do
+                if ((i % 2 == 0)); then order=(bus ndctl); else order=(ndctl bus); fi
+                for k in "${order[@]}"; do
+                        read -r _ _ n us cnt < <(bench-query "$k" 40) || fail "bench-query $k failed"
+                        if [ "$k" = bus ]; then qi_bus+=("$((us / n))"); qi_objs=$cnt; else qi_nd+=("$((us / n))"); qi_ns=$cnt; fi
+                done
+                qi_r+=("$(ratio "${qi_nd[i]}" "${qi_bus[i]}")")
+        done
+        out query.inproc_bus_us "${qi_bus[@]}"
+        out query.inproc_ndctl_us "${qi_nd[@]}"
+        out query.inproc_ratio "$(stats "${qi_r[@]}")" "${qi_r[@]}"
+        out query.inproc_counts "$qi_objs $qi_ns"
+        # the one-shot figure as per-pair ratios too
+        q_r=()
+        for ((i = 0; i < QUERIES; i++)); do q_r+=("$(ratio "${q_nd[i]}" "${q_bus[i]}")"); done
+        out query.ratio "$(stats "${q_r[@]}")"
 fi
 
 # ---- 4. footprint ------------------------------------------------------------------------
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# mem PID: "RSS PSS PRIVATE PRIVATE_DIRTY" in kB from /proc/PID/smaps_rollup (private =
+# Private_Clean + Private_Dirty, the USS: what the process alone holds)
+mem() {
+        awk '/^Rss:/ {r = $2} /^Pss:/ {p = $2} /^Private_Clean:/ {pc = $2} /^Private_Dirty:/ {pd = $2}
+             END {print r, p, pc + pd, pd}' "/proc/$1/smaps_rollup"
+}
 if want footprint; then
         # a daemon that did the provisioning itself: a fresh start, Apply of the 32
         log "footprint: a new daemon provisions $NSPEED namespaces"
@@ -401,7 +577,9 @@ if want footprint; then
         daemon_restart
         pid=$(daemon_pid)
         rss_start=$(rss_kb "$pid")
+        out foot.mem_start "$(mem "$pid")"
         apply
+        out foot.mem_applied "$(mem "$pid")"
         out foot.namespaces "$(ndctl_json -N | jq length)"
         out foot.rss_kb "$(rss_kb "$pid")"
         out foot.rss_start_kb "$rss_start"
@@ -427,9 +605,12 @@ if want footprint; then
         [ "$(daemon_pid)" = "$pid" ] || fail "the daemon restarted during the idle period"
         out foot.idle "$IDLE $((u1 - u0 + s1 - s0)) $((u1 - u0))/$((s1 - s0))"
         out foot.rss_kb_idle "$(rss_kb "$pid")"
-        # does memory grow with each look at the nd bus? 20 Plan() calls
-        for ((i = 0; i < 20; i++)); do manager Plan > /dev/null; done
+        out foot.mem_idle "$(mem "$pid")"
+        # does memory grow with each Plan()? 100 calls; the goal's figure is after them
+        for ((i = 0; i < 100; i++)); do manager Plan > /dev/null; done
         out foot.rss_kb_plans "$(rss_kb "$pid")"
+        out foot.mem_plans "$(mem "$pid")"
+        out foot.hwm_kb_plans "$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")"
 fi
 
 # ---- 5. Plan() flood -----------------------------------------------------------------------

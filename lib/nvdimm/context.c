@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "nvdimm/nvdimm-internal.h"
 #include "util/fileio.h"
@@ -33,6 +36,12 @@ int nv_open(NvCtx **ret) {
 
         if (!c)
                 return -ENOMEM;
+        /* libndctl polls the udev queue in 1 ms sleeps after every enable until it is empty
+         * (ndctl_bus_wait_probe(), 5 s at most by default): within an Apply that is the queue
+         * of our own earlier creates, and the daemon sat off-CPU for it. The kernel's probe
+         * is synchronous to the wait_probe read, which still happens; udev is waited for
+         * once, when the context is closed (nv_close()). An admin's NDCTL_TIMEOUT wins. */
+        (void) setenv("NDCTL_TIMEOUT", "1", 0);
         r = ndctl_new(&c->ndctl);
         if (r < 0) {
                 free(c);
@@ -51,11 +60,24 @@ int nv_open(NvCtx **ret) {
         return 0;
 }
 
+/* What the 1 ms polls of libndctl no longer wait for: udev handling the uevents of what this
+ * context enabled, so that the /dev links exist when an Apply answers. One wait, bounded. */
+static void udev_settle(void) {
+        for (int i = 0; i < 2000 && access("/run/udev/queue", F_OK) >= 0; i++)
+                (void) usleep(5000);
+}
+
 NvCtx *nv_close(NvCtx *c) {
         if (!c)
                 return NULL;
+        if (c->enabled)
+                udev_settle();
+        snap_drop(c);
         ndctl_unref(c->ndctl);
         free(c);
+        /* a view of the bus is thousands of small allocations (an object and its path
+         * buffers per device): give the pages they leave back, the daemon lives long */
+        (void) malloc_trim(0);
         return NULL;
 }
 

@@ -74,6 +74,14 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, NsSpec *spec, 
                 goto undo;
         }
 
+        /* holder_class first: the kernel rewrites the labels on every attribute store of a
+         * namespace that has a uuid (and size), so written after the size it cost a second
+         * label update per create; before the uuid it is only remembered */
+        r = ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(spec->mode));
+        if (r < 0) {
+                fail(err, r, "setting the holder class of %s", ndctl_namespace_get_devname(ndns));
+                goto undo;
+        }
         uuid_copy(uu, ids->ns);
         r = ndctl_namespace_set_uuid(ndns, uu);
         if (r < 0) {
@@ -109,8 +117,6 @@ static int create_labelled(NvCtx *c, struct ndctl_region *region, NsSpec *spec, 
                 fail(err, r, "injected fault after sizing");
                 goto undo;
         }
-        ndctl_namespace_set_enforce_mode(ndns, mode_to_ndctl(spec->mode));
-
         r = claim_setup(region, ndns, spec, ids->claim, &cl, err);
         if (r < 0)
                 goto undo;
@@ -199,12 +205,21 @@ static int claim_existing(NvCtx *c, struct ndctl_region *region, NsSpec *spec, c
 
 int nv_create(NvCtx *c, NsSpec *spec, const NvCreateIds *ids, char **ret_error) {
         struct ndctl_region *region = find_region(c, spec->region);
+        int r;
 
         if (!region)
                 return fail(ret_error, ENODEV, "region %s is gone", spec->region);
-        if (spec->convert_existing)
+        c->enabled = true;
+        if (spec->convert_existing) {
+                snap_drop(c);
                 return claim_existing(c, region, spec, ids, ret_error);
+        }
         if (ndctl_region_get_nstype(region) != ND_DEVICE_NAMESPACE_PMEM)
                 return fail(ret_error, EINVAL, "%s is label-less", spec->region);
-        return create_labelled(c, region, spec, ids, ret_error);
+        r = create_labelled(c, region, spec, ids, ret_error);
+        if (r < 0)
+                snap_drop(c);
+        else
+                snap_created(c, spec->region, spec);
+        return r;
 }

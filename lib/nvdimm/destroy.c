@@ -47,6 +47,8 @@ int nv_destroy(NvCtx *c, const char *ns_dev, const char *expect_uuid, char **ret
         char seed[64] = "";
         int r;
 
+        snap_drop(c); /* it changes the region behind nv_region_now() */
+
         if (!ndns || ndctl_namespace_get_size(ndns) == 0)
                 return fail(ret_error, ENODEV, "no namespace %s", ns_dev);
         if (!isempty(expect_uuid)) {

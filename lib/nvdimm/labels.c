@@ -172,6 +172,8 @@ int nv_init_labels(NvCtx *c, const char *name, char **ret_error) {
         struct ndctl_dimm *dimm;
         int r = 0;
 
+        snap_drop(c); /* it changes the region behind nv_region_now() */
+
         if (!region)
                 return fail(ret_error, ENODEV, "region %s is gone", name);
         if (!region_dimms_can_label(region))

@@ -26,7 +26,19 @@
 
 struct NvCtx {
         struct ndctl_ctx *ndctl;
+        bool enabled; /* something was enabled through it: nv_close() waits for udev */
+        /* nv_region_now()'s last reading of one region, kept current by our own creates:
+         * while the region's available_size is what it was then, the namespaces it listed
+         * are not read again (one read per row instead of three per namespace) */
+        char snap_region[32];
+        char snap_avail[32];
+        NsExtent *snap;
+        size_t n_snap;
 };
+
+/* read.c: after a create in c, or anything else that changed a region */
+void snap_created(NvCtx *c, const char *region, const NsSpec *spec);
+void snap_drop(NvCtx *c);
 
 /* pfn/dax info block: struct nd_pfn_sb at 4K inside the first 8K (drivers/nvdimm/pfn.h);
  * the BTT1.1 info block is at 4K too. */

@@ -29,8 +29,10 @@ typedef struct NsExtent {
 } NsExtent;
 
 /* The namespaces (seeds included) of one region read from sysfs now, past libndctl's
- * cache: what the check before each create needs, at the cost of three small reads per
- * namespace instead of a scan of the bus. *ret_current says whether c's cached view of
+ * cache: what the check before each create needs. The first call reads three small
+ * attributes per namespace; later calls in the same context (kept current by its creates)
+ * read the region's available_size and the directory, and only the namespaces not seen
+ * before, as long as available_size is unchanged. *ret_current says whether c's cached view of
  * the region still matches: the same namespace, pfn, dax and btt devices, and the same
  * size and name of each namespace. -ENOENT if the region is gone. */
 int nv_region_now(NvCtx *c, const char *region, NsExtent **ret, size_t *ret_n, bool *ret_current);

@@ -34,6 +34,45 @@ static bool claim_device_cached(struct ndctl_region *region, const char *dev) {
         return false;
 }
 
+void snap_drop(NvCtx *c) {
+        if (!c)
+                return;
+        c->snap = mfree(c->snap);
+        c->n_snap = 0;
+        c->snap_region[0] = '\0';
+}
+
+static const NsExtent *snap_find(const NvCtx *c, const char *dev) {
+        for (size_t i = 0; i < c->n_snap; i++)
+                if (streq(c->snap[i].dev, dev))
+                        return &c->snap[i];
+        return NULL;
+}
+
+/* Our create of spec->ns_dev succeeded: its extent as we made it, and the region's
+ * available_size after it, so that the next nv_region_now() need not read the namespaces
+ * again. Anything unexpected: forget the reading. */
+void snap_created(NvCtx *c, const char *region, const NsSpec *spec) {
+        NsExtent *e = (NsExtent *) snap_find(c, strempty(spec->ns_dev));
+
+        if (!streq(c->snap_region, region) || !e ||
+            nd_attr_read(region, "available_size", c->snap_avail, sizeof(c->snap_avail)) < 0) {
+                snap_drop(c);
+                return;
+        }
+        char buf[64];
+
+        /* where the kernel put it, from sysfs: libndctl's cached resource of a seed is not
+         * refreshed by its sizing */
+        if (nd_attr_read(e->dev, "resource", buf, sizeof(buf)) < 0) {
+                snap_drop(c);
+                return;
+        }
+        e->start = strtoull(buf, NULL, 0);
+        e->size = spec->size;
+        snprintf(e->name, sizeof(e->name), "%s", strempty(spec->name));
+}
+
 int nv_region_now(NvCtx *c, const char *name, NsExtent **ret, size_t *ret_n, bool *ret_current) {
         struct ndctl_region *region = find_region(c, name);
         struct ndctl_namespace *ndns;
@@ -48,8 +87,18 @@ int nv_region_now(NvCtx *c, const char *name, NsExtent **ret, size_t *ret_n, boo
         DIR *d;
         int r = 0;
 
-        if (strchr(name, '/'))
+        char avail[32];
+        bool reuse;
+
+        if (strchr(name, '/') || strlen(name) >= sizeof(c->snap_region))
                 return -EINVAL;
+        /* Every change of a namespace's size or place changes the region's available_size;
+         * a name changes only with a namespace disabled, and a new namespace is a new
+         * directory entry, read below. So while available_size is what the last reading
+         * and our creates since left, the namespaces that reading listed are as it says. */
+        if (nd_attr_read(name, "available_size", avail, sizeof(avail)) < 0)
+                avail[0] = '\0';
+        reuse = avail[0] && streq(c->snap_region, name) && streq(avail, c->snap_avail);
         snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s", name);
         d = opendir(path);
         if (!d)
@@ -80,12 +129,17 @@ int nv_region_now(NvCtx *c, const char *name, NsExtent **ret, size_t *ret_n, boo
                 e = &ext[n++];
                 *e = (NsExtent) {};
                 snprintf(e->dev, sizeof(e->dev), "%s", de->d_name);
-                if (nd_attr_read(e->dev, "size", buf, sizeof(buf)) >= 0)
-                        e->size = strtoull(buf, NULL, 0);
-                /* the seed (size 0) has no resource: ENXIO */
-                if (e->size > 0 && nd_attr_read(e->dev, "resource", buf, sizeof(buf)) >= 0)
-                        e->start = strtoull(buf, NULL, 0);
-                (void) nd_attr_read(e->dev, "alt_name", e->name, sizeof(e->name));
+                const NsExtent *known = reuse ? snap_find(c, e->dev) : NULL;
+                if (known)
+                        *e = *known;
+                else {
+                        if (nd_attr_read(e->dev, "size", buf, sizeof(buf)) >= 0)
+                                e->size = strtoull(buf, NULL, 0);
+                        /* the seed (size 0) has no resource: ENXIO */
+                        if (e->size > 0 && nd_attr_read(e->dev, "resource", buf, sizeof(buf)) >= 0)
+                                e->start = strtoull(buf, NULL, 0);
+                        (void) nd_attr_read(e->dev, "alt_name", e->name, sizeof(e->name));
+                }
 
                 if (current) {
                         ndctl_namespace_foreach(region, ndns)
@@ -100,7 +154,16 @@ int nv_region_now(NvCtx *c, const char *name, NsExtent **ret, size_t *ret_n, boo
         closedir(d);
         if (r < 0) {
                 free(ext);
+                snap_drop(c);
                 return r;
+        }
+        /* this reading is the next one's reference */
+        snap_drop(c);
+        if (avail[0] && n > 0 && (c->snap = malloc(sizeof(NsExtent) * n))) {
+                memcpy(c->snap, ext, sizeof(NsExtent) * n);
+                c->n_snap = n;
+                snprintf(c->snap_region, sizeof(c->snap_region), "%s", name);
+                snprintf(c->snap_avail, sizeof(c->snap_avail), "%s", avail);
         }
         /* and nothing cached that sysfs no longer has */
         if (current) {

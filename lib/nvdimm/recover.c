@@ -126,6 +126,8 @@ int nv_recover_device(NvCtx *c, const char *dev) {
         struct ndctl_btt *btt;
         int r;
 
+        snap_drop(c); /* it changes the region behind nv_region_now() */
+
         if (region) {
                 if (ndctl_region_is_enabled(region))
                         return 0;
