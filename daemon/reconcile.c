@@ -467,7 +467,7 @@ void manager_reconcile_finish(Manager *m, const JobResult *res) {
 
                 if (sig && cxl_sig && m->region_signature && m->cxl_signature &&
                     (!streq(sig, m->region_signature) || !streq(cxl_sig, m->cxl_signature))) {
-                        log_info("Regions changed during the apply, reconciling.");
+                        log_info("Regions changed, reconciling: they changed while the last apply ran.");
                         (void) manager_enqueue_reconcile(m, true);
                 }
         }
