@@ -378,9 +378,11 @@ static int job_start(Manager *m, Job *j) {
 
         fflush(stdout);
         fflush(stderr);
+        m->job = j; /* the worker's copy holds it too, until it _exit()s */
         pid = fork();
         if (pid < 0) {
                 r = -errno;
+                m->job = NULL;
                 safe_close(fds[0]);
                 safe_close(fds[1]);
                 return r;
@@ -393,7 +395,6 @@ static int job_start(Manager *m, Job *j) {
         safe_close(fds[1]);
         m->worker_pid = pid;
         m->worker_fd = fds[0];
-        m->job = j;
         r = sd_event_add_io(m->event, &m->worker_source, fds[0], EPOLLIN, on_worker_output, m);
         if (r < 0) {
                 /* cannot listen: wait for it here rather than lose its result */
