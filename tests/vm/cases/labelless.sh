@@ -119,7 +119,8 @@ refused() {
 log "init-labels while /dev/$smalldev is held exclusively (no signature)"
 hold excl "/dev/$smalldev"
 systemctl restart pmemnsd.service || fail "pmemnsd did not start"
-journalctl -o cat --no-pager _PID="$(systemctl show -p MainPID --value pmemnsd.service)" |
+# this start's entries, the daemon's and its workers' (the reconcile runs in a worker)
+journalctl -o cat --no-pager _SYSTEMD_INVOCATION_ID="$(systemctl show -p InvocationID --value pmemnsd.service)" |
         grep "Initialising labels on '$small' failed" ||
         fail "the startup reconcile initialised the labels of $small under an exclusive holder"
 row=$(pmemnsd_apply | grep -P '^\w+\tcarved\t') || fail "no Apply row for carved"
