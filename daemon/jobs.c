@@ -160,25 +160,27 @@ __attribute__((noreturn)) static void worker_run(Manager *m, const Job *j, int f
 
 /* ---- in the daemon ----------------------------------------------------------------- */
 
+/* A copy of o's string member key in *dst (left alone when o has none). */
+static int dup_string(json_object *o, const char *key, char **dst) {
+        json_object *v;
+
+        if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) &&
+            !(*dst = strdup(json_object_get_string(v))))
+                return -ENOMEM;
+        return 0;
+}
+
 static int row_from_json(json_object *o, PlanRow *row) {
         json_object *v;
 
-#define STR(key, dst)                                                                     \
-        do {                                                                              \
-                if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) && \
-                    !(dst = strdup(json_object_get_string(v))))                          \
-                        return -ENOMEM;                                                   \
-        } while (0)
         *row = (PlanRow) { .policy = -1 };
         if (json_object_object_get_ex(o, "action", &v))
                 row->action = json_object_get_int(v);
         if (row->action < 0 || row->action >= _PLAN_ACTION_MAX)
                 return -EBADMSG;
-        STR("name", row->spec.name);
-        STR("region", row->spec.region);
-        STR("ns_dev", row->spec.ns_dev);
-        STR("message", row->message);
-#undef STR
+        if (dup_string(o, "name", &row->spec.name) < 0 || dup_string(o, "region", &row->spec.region) < 0 ||
+            dup_string(o, "ns_dev", &row->spec.ns_dev) < 0 || dup_string(o, "message", &row->message) < 0)
+                return -ENOMEM;
         if (json_object_object_get_ex(o, "mode", &v))
                 row->spec.mode = json_object_get_int(v);
         if (json_object_object_get_ex(o, "size", &v))
@@ -204,17 +206,10 @@ static int result_from_json(json_object *o, JobResult *res) {
 
         if (json_object_object_get_ex(o, "r", &v))
                 res->r = json_object_get_int(v);
-#define STR(key, dst)                                                                     \
-        do {                                                                              \
-                if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) && \
-                    !(dst = strdup(json_object_get_string(v))))                          \
-                        return -ENOMEM;                                                   \
-        } while (0)
-        STR("error", res->error);
-        STR("region_signature", res->region_signature);
-        STR("cxl_signature", res->cxl_signature);
-        STR("ns_dev", res->ns_dev);
-#undef STR
+        if (dup_string(o, "error", &res->error) < 0 ||
+            dup_string(o, "region_signature", &res->region_signature) < 0 ||
+            dup_string(o, "cxl_signature", &res->cxl_signature) < 0 || dup_string(o, "ns_dev", &res->ns_dev) < 0)
+                return -ENOMEM;
         if (!json_object_object_get_ex(o, "rows", &rows) || !json_object_is_type(rows, json_type_array))
                 return 0;
         size_t n = json_object_array_length(rows);
@@ -232,8 +227,6 @@ static int result_from_json(json_object *o, JobResult *res) {
         return 0;
 }
 
-static void status_update(Manager *m);
-
 static void handle_line(Manager *m, const char *line) {
         _cleanup_(json_object_putp) json_object *o = json_tokener_parse(line);
         json_object *v;
@@ -247,7 +240,7 @@ static void handle_line(Manager *m, const char *line) {
                 m->progress_done = (unsigned) json_object_get_uint64(json_object_array_get_idx(v, 0));
                 m->progress_total = (unsigned) json_object_get_uint64(json_object_array_get_idx(v, 1));
                 manager_bus_emit_manager_changed(m, "Progress");
-                status_update(m);
+                manager_status_update(m);
                 /* the first reconcile runs before READY=1, and systemctl reload waits for
                  * a reload's: on a big machine either may outlast TimeoutStartSec=; each row
                  * done asks for another minute (systemd ignores it outside those jobs) */
@@ -286,7 +279,7 @@ static void job_done(Manager *m, const Job *j, const JobResult *res) {
                 (void) sd_notify(false, "READY=1");
                 m->ready = true;
         }
-        status_update(m);
+        manager_status_update(m);
 }
 
 /* The worker is gone (its pipe closed): reap it, finish its job, start the next. */
@@ -407,7 +400,7 @@ static int job_start(Manager *m, Job *j) {
         log_debug("Worker %d started for %s.", (int) pid,
                   j->kind == JOB_CREATE ? "CreateNamespace" : j->kind == JOB_DESTROY ? "DestroyNamespace"
                                                                                      : "a reconcile");
-        status_update(m);
+        manager_status_update(m);
         return 0;
 }
 
@@ -490,7 +483,7 @@ bool manager_busy(const Manager *m) {
 }
 
 /* STATUS=: what the daemon is doing, or a summary of what it manages. */
-static void status_update(Manager *m) {
+void manager_status_update(Manager *m) {
         _cleanup_free_ char *s = NULL;
         unsigned managed = 0, drift = 0;
 
@@ -523,6 +516,3 @@ static void status_update(Manager *m) {
                 (void) sd_notify(false, s);
 }
 
-void manager_status_update(Manager *m) {
-        status_update(m);
-}
