@@ -146,6 +146,9 @@ int manager_destroy_namespace(Manager *m, const char *ns_dev, char **ret_error);
 
 int manager_load_modules(Manager *m);
 int manager_connect_udev(Manager *m);
+/* udev.c: why to reconcile again (the regions or, with [cxl-region]s, the cxl bus differ
+ * from what the last reconcile saw), or NULL. */
+const char *manager_regions_changed(Manager *m);
 
 /* Lookups over the cached state (cache-index.c): O(log n), by an index built on first use
  * after a change. Whoever replaces m->regions, m->plan or m->failures calls

@@ -461,13 +461,10 @@ void manager_reconcile_finish(Manager *m, const JobResult *res) {
 
         /* a region enabled (or a memdev come) while the worker ran: the udev refresh left
          * it to us; reconcile again, as the event would have */
-        if (m->config.daemon.apply == APPLY_AUTO) {
-                _cleanup_free_ char *sig = region_signature(m->regions, m->n_regions);
-                _cleanup_free_ char *cxl_sig = manager_cxl_signature(m);
-
-                if (sig && cxl_sig && m->region_signature && m->cxl_signature &&
-                    (!streq(sig, m->region_signature) || !streq(cxl_sig, m->cxl_signature))) {
-                        log_info("Regions changed, reconciling: they changed while the last apply ran.");
+        if (m->config.daemon.apply == APPLY_AUTO && m->region_signature && m->cxl_signature) {
+                const char *why = manager_regions_changed(m);
+                if (why) {
+                        log_info("%s, reconciling: they changed while the last apply ran.", why);
                         (void) manager_enqueue_reconcile(m, true);
                 }
         }

@@ -12,9 +12,22 @@
 #define REFRESH_SETTLE_USEC (2 * 1000 * 1000)
 
 
+const char *manager_regions_changed(Manager *m) {
+        _cleanup_free_ char *sig = region_signature(m->regions, m->n_regions);
+        _cleanup_free_ char *cxl_sig = manager_cxl_signature(m);
+
+        if (!sig || !cxl_sig)
+                return NULL;
+        if (!m->region_signature || !streq(sig, m->region_signature))
+                return "Regions changed";
+        if (!m->cxl_signature || !streq(cxl_sig, m->cxl_signature))
+                return "CXL memdevs or regions changed";
+        return NULL;
+}
+
 static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        _cleanup_free_ char *sig = NULL, *cxl_sig = NULL;
+        const char *why;
 
         (void) manager_refresh(m);
         /* Some changes show no uevent of their own: ndctl destroy-namespace unbinds
@@ -24,22 +37,18 @@ static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 if (sd_event_source_set_time(s, usec + REFRESH_SETTLE_USEC) >= 0)
                         (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         }
-        sig = region_signature(m->regions, m->n_regions);
-        cxl_sig = manager_cxl_signature(m);
         /* Apply when a region appeared, vanished or was enabled, or (with [cxl-region]s) a
          * memdev or CXL region came or went, not on the events our own namespace work
          * causes: that would retry a failing create forever. */
-        if (m->config.daemon.apply != APPLY_AUTO || m->state == MANAGER_CONFIG_ERROR || !sig || !cxl_sig)
+        if (m->config.daemon.apply != APPLY_AUTO || m->state == MANAGER_CONFIG_ERROR)
                 return 0;
         /* a reconcile at work: its end compares what it saw with what is there then
          * (manager_reconcile_finish()), and our own namespaces' events are no reason */
         if (m->job && (m->job->kind == JOB_APPLY || m->job->kind == JOB_RECONCILE))
                 return 0;
-        if (!m->region_signature || !streq(sig, m->region_signature)) {
-                log_info("Regions changed, reconciling.");
-                (void) manager_enqueue_reconcile(m, true);
-        } else if (!m->cxl_signature || !streq(cxl_sig, m->cxl_signature)) {
-                log_info("CXL memdevs or regions changed, reconciling.");
+        why = manager_regions_changed(m);
+        if (why) {
+                log_info("%s, reconciling.", why);
                 (void) manager_enqueue_reconcile(m, true);
         }
         return 0;
