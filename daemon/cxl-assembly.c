@@ -15,10 +15,6 @@
 #include "util/size.h"
 #include "util/strv.h"
 
-bool manager_has_cxl(const Manager *m) {
-        return m->config.n_cxl_regions > 0;
-}
-
 int manager_cxl_read(Manager *m) {
         _cleanup_(cxl_state_done) CxlState s = {};
         CxlRecord *recs = NULL;
@@ -65,29 +61,6 @@ void manager_cxl_mark(Manager *m, RegionState *regions, size_t n) {
                         if (streq(regions[j].dev, cr->nd_region) && !regions[j].assembled_as)
                                 regions[j].assembled_as = strdup(rec->name);
         }
-}
-
-char *manager_cxl_signature(const Manager *m) {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f;
-
-        if (!manager_has_cxl(m))
-                return strdup("");
-        f = open_memstream(&buf, &len);
-        if (!f)
-                return NULL;
-        for (size_t i = 0; i < m->cxl.n_memdevs; i++)
-                fprintf(f, "%" PRIu64 ":%d:%s|", m->cxl.memdevs[i].serial, m->cxl.memdevs[i].enabled,
-                        strempty(m->cxl.memdevs[i].endpoint));
-        for (size_t i = 0; i < m->cxl.n_regions; i++)
-                fprintf(f, "%s:%s:%d|", m->cxl.regions[i].dev, m->cxl.regions[i].uuid,
-                        m->cxl.regions[i].enabled);
-        if (fclose(f) != 0) {
-                free(buf);
-                return NULL;
-        }
-        return buf;
 }
 
 /* ---- interrupted assemblies -------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,16 +12,15 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-names.h"
+#include "job-json.h"
 #include "jobs.h"
 #include "manager.h"
 #include "util/fault.h"
 #include "util/log.h"
 #include "util/macro.h"
 
-/* The queue of mutating operations and the worker process that carries out the first one
- * (jobs.h says why a fork). Protocol, worker to daemon, one JSON object per line:
- *   {"progress":[done,total]}      rows of the apply carried out so far
- *   {"result":{...}}               the last line: JobResult */
+/* The queue of kernel operations and the worker process (pmemnsd-worker) that carries out
+ * the first one: the daemon's side of jobs.h. */
 
 void job_result_done(JobResult *res) {
         free(res->error);
@@ -28,6 +28,9 @@ void job_result_done(JobResult *res) {
         free(res->region_signature);
         free(res->cxl_signature);
         free(res->ns_dev);
+        region_states_free(res->regions, res->n_regions);
+        cxl_state_done(&res->cxl);
+        cxl_records_free(res->cxl_records, res->n_cxl_records);
         *res = (JobResult) {};
 }
 
@@ -44,187 +47,15 @@ Job *job_free(Job *j) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Job *, job_free);
 
-static inline void json_object_putp(json_object **o) {
-        if (*o)
-                json_object_put(*o);
+const char *worker_path(void) {
+        const char *p = getenv("PMEMNSD_WORKER_PATH");
+        return p && *p ? p : PMEMNSD_WORKER;
 }
 
 static int safe_close(int fd) {
         if (fd >= 0)
                 (void) close(fd);
         return -1;
-}
-
-/* ---- in the worker ----------------------------------------------------------------- */
-
-static void write_line(int fd, json_object *o) {
-        _cleanup_free_ char *line = NULL;
-        size_t len, done = 0;
-
-        if (asprintf(&line, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) < 0)
-                return;
-        len = strlen(line);
-        while (done < len) {
-                ssize_t k = write(fd, line + done, len - done);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return; /* the daemon is gone: nobody to tell */
-                done += (size_t) k;
-        }
-}
-
-void manager_progress(Manager *m, unsigned done, unsigned total) {
-        json_object *o, *a;
-
-        if (m->progress_fd < 0)
-                return;
-        o = json_object_new_object();
-        a = json_object_new_array();
-        json_object_array_add(a, json_object_new_uint64(done));
-        json_object_array_add(a, json_object_new_uint64(total));
-        json_object_object_add(o, "progress", a);
-        write_line(m->progress_fd, o);
-        json_object_put(o);
-}
-
-static void add_string(json_object *o, const char *key, const char *value) {
-        if (value)
-                json_object_object_add(o, key, json_object_new_string(value));
-}
-
-static json_object *row_to_json(const PlanRow *row) {
-        json_object *o = json_object_new_object();
-
-        json_object_object_add(o, "action", json_object_new_int(row->action));
-        add_string(o, "name", row->spec.name);
-        add_string(o, "region", row->spec.region);
-        add_string(o, "ns_dev", row->spec.ns_dev);
-        add_string(o, "message", row->message);
-        json_object_object_add(o, "mode", json_object_new_int(row->spec.mode));
-        json_object_object_add(o, "cxl", json_object_new_boolean(row->cxl != NULL));
-        json_object_object_add(o, "size", json_object_new_uint64(row->spec.size));
-        json_object_object_add(o, "usable", json_object_new_uint64(row->spec.usable));
-        json_object_object_add(o, "start", json_object_new_uint64(row->spec.start));
-        return o;
-}
-
-static void write_result(int fd, const JobResult *res) {
-        json_object *o = json_object_new_object(), *r = json_object_new_object(), *rows;
-
-        json_object_object_add(r, "r", json_object_new_int(res->r));
-        add_string(r, "error", res->error);
-        add_string(r, "region_signature", res->region_signature);
-        add_string(r, "cxl_signature", res->cxl_signature);
-        add_string(r, "ns_dev", res->ns_dev);
-        rows = json_object_new_array();
-        for (size_t i = 0; i < res->plan.n_rows; i++)
-                json_object_array_add(rows, row_to_json(&res->plan.rows[i]));
-        json_object_object_add(r, "rows", rows);
-        json_object_object_add(o, "result", r);
-        write_line(fd, o);
-        json_object_put(o);
-}
-
-/* The worker: a copy of the daemon that must not touch the bus, the event loop or udev
- * (they stay the daemon's; sd-bus and sd-event refuse use after a fork anyway). */
-__attribute__((noreturn)) static void worker_run(Manager *m, const Job *j, int fd) {
-        JobResult res = {};
-
-        m->bus = NULL;
-        m->event = NULL;
-        m->monitor = NULL;
-        m->refresh_timer = NULL;
-        m->bus_changes_event = NULL;
-        m->in_worker = true;
-        m->progress_fd = fd;
-        fault_also_hit(getppid());
-
-        switch (j->kind) {
-        case JOB_APPLY:
-        case JOB_RECONCILE:
-                res.r = manager_reconcile_work(m, &res.plan, &res.region_signature, &res.cxl_signature);
-                break;
-        case JOB_CREATE:
-                res.r = manager_create_namespace(m, &j->request, &res.ns_dev, &res.error);
-                break;
-        case JOB_DESTROY:
-                res.r = manager_destroy_namespace(m, j->ns_dev, &res.error);
-                break;
-        default:
-                res.r = -EOPNOTSUPP;
-        }
-        write_result(fd, &res);
-        _exit(EXIT_SUCCESS);
-}
-
-/* ---- in the daemon ----------------------------------------------------------------- */
-
-/* A copy of o's string member key in *dst (left alone when o has none). */
-static int dup_string(json_object *o, const char *key, char **dst) {
-        json_object *v;
-
-        if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) &&
-            !(*dst = strdup(json_object_get_string(v))))
-                return -ENOMEM;
-        return 0;
-}
-
-static int row_from_json(json_object *o, PlanRow *row) {
-        json_object *v;
-
-        *row = (PlanRow) { .policy = -1 };
-        if (json_object_object_get_ex(o, "action", &v))
-                row->action = json_object_get_int(v);
-        if (row->action < 0 || row->action >= _PLAN_ACTION_MAX)
-                return -EBADMSG;
-        if (dup_string(o, "name", &row->spec.name) < 0 || dup_string(o, "region", &row->spec.region) < 0 ||
-            dup_string(o, "ns_dev", &row->spec.ns_dev) < 0 || dup_string(o, "message", &row->message) < 0)
-                return -ENOMEM;
-        if (json_object_object_get_ex(o, "mode", &v))
-                row->spec.mode = json_object_get_int(v);
-        if (json_object_object_get_ex(o, "size", &v))
-                row->spec.size = json_object_get_uint64(v);
-        if (json_object_object_get_ex(o, "usable", &v))
-                row->spec.usable = json_object_get_uint64(v);
-        if (json_object_object_get_ex(o, "start", &v))
-                row->spec.start = json_object_get_uint64(v);
-        if (json_object_object_get_ex(o, "cxl", &v) && json_object_get_boolean(v) &&
-            !(row->cxl = calloc(1, sizeof(CxlRow))))
-                return -ENOMEM;
-        /* strings the rows are shown with must be there */
-        if (!row->spec.name && !(row->spec.name = strdup("")))
-                return -ENOMEM;
-        if (!row->spec.region && !(row->spec.region = strdup("")))
-                return -ENOMEM;
-        return 0;
-}
-
-static int result_from_json(json_object *o, JobResult *res) {
-        json_object *v, *rows;
-        int r;
-
-        if (json_object_object_get_ex(o, "r", &v))
-                res->r = json_object_get_int(v);
-        if (dup_string(o, "error", &res->error) < 0 ||
-            dup_string(o, "region_signature", &res->region_signature) < 0 ||
-            dup_string(o, "cxl_signature", &res->cxl_signature) < 0 || dup_string(o, "ns_dev", &res->ns_dev) < 0)
-                return -ENOMEM;
-        if (!json_object_object_get_ex(o, "rows", &rows) || !json_object_is_type(rows, json_type_array))
-                return 0;
-        size_t n = json_object_array_length(rows);
-        if (n == 0)
-                return 0;
-        res->plan.rows = calloc(n, sizeof(PlanRow));
-        if (!res->plan.rows)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                r = row_from_json(json_object_array_get_idx(rows, i), &res->plan.rows[i]);
-                res->plan.n_rows = i + 1;
-                if (r < 0)
-                        return r;
-        }
-        return 0;
 }
 
 static void handle_line(Manager *m, const char *line) {
@@ -249,7 +80,7 @@ static void handle_line(Manager *m, const char *line) {
         }
         if (json_object_object_get_ex(o, "result", &v)) {
                 job_result_done(&m->worker_result);
-                if (result_from_json(v, &m->worker_result) < 0) {
+                if (job_result_from_json(v, &m->worker_result) < 0) {
                         job_result_done(&m->worker_result);
                         log_warning("Worker %d sent a result that cannot be read.", (int) m->worker_pid);
                         return;
@@ -262,20 +93,35 @@ static void job_start_next(Manager *m);
 
 /* In the daemon, a job is over (its worker reported, died, or never started): bring the
  * cache and the state up to date, answer the caller, and at start tell systemd. */
-static void job_done(Manager *m, const Job *j, const JobResult *res) {
-        switch (j->kind) {
-        case JOB_APPLY:
-        case JOB_RECONCILE:
-                manager_reconcile_finish(m, res);
-                break;
-        default:
-                (void) manager_refresh(m);
+static void job_done(Manager *m, const Job *j, JobResult *res) {
+        bool reconcile = j->kind == JOB_APPLY || j->kind == JOB_RECONCILE;
+
+        /* the cache becomes what the worker read last; a worker that died mid-way read
+         * nothing to trust: read again */
+        if (res->has_state) {
+                manager_install_state(m, res->regions, res->n_regions, &res->cxl, res->cxl_records,
+                                      res->n_cxl_records);
+                res->regions = NULL;
+                res->n_regions = 0;
+                res->cxl_records = NULL;
+                res->n_cxl_records = 0;
+                m->state_read_usec = res->read_usec;
+                if (m->refresh_pending && res->read_usec >= m->refresh_pending_since)
+                        m->refresh_pending = false;
         }
+        else if (j->kind != JOB_LOAD_MODULES && j->kind != JOB_READ)
+                m->refresh_pending = true; /* (a read that failed waits for the next event) */
+        if (reconcile)
+                manager_reconcile_finish(m, res);
+        else
+                manager_check_regions(m);
         m->progress_done = m->progress_total = 0;
         manager_bus_emit_manager_changed(m, "Progress");
         if (j->call)
                 manager_bus_reply_job(m, j, res);
-        if (!m->ready && (j->kind == JOB_RECONCILE || j->kind == JOB_APPLY)) {
+        /* READY=1 after the first reconcile (the spec), or after the first read when no
+         * reconcile follows (apply=manual, a rejected configuration) */
+        if (!m->ready && (reconcile || !m->jobs)) {
                 (void) sd_notify(false, "READY=1");
                 m->ready = true;
         }
@@ -349,58 +195,182 @@ static int on_worker_output(sd_event_source *s, int fd, uint32_t revents, void *
         return 0;
 }
 
-static int job_start(Manager *m, Job *j) {
-        int fds[2];
-        pid_t pid;
-        int r;
+/* The job for the worker, on a sealed memfd: it reads it whole at its pace, and a large
+ * configuration cannot fill a pipe that nobody reads yet. */
+static int job_request_fd(Manager *m, const Job *j) {
+        _cleanup_(json_object_putp) json_object *o = job_to_json(j, &m->config);
+        const char *s;
+        size_t len, done = 0;
+        int fd;
 
-        if (pipe2(fds, O_CLOEXEC) < 0)
+        if (!o)
+                return -ENOMEM;
+        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        len = strlen(s);
+        fd = memfd_create("pmemnsd-job", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
                 return -errno;
-        /* the configuration and the cache the worker copies: as fresh as the daemon has
-         * them; an Apply probes the kernel first (the region 'align' attribute may have
-         * shown up with a new region), here so that both processes agree on it */
+        while (done < len) {
+                ssize_t k = write(fd, s + done, len - done);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0) {
+                        int r = k < 0 ? -errno : -EIO;
+                        close(fd);
+                        return r;
+                }
+                done += (size_t) k;
+        }
+        (void) fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+        if (lseek(fd, 0, SEEK_SET) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* fork() and exec() the worker, its stdin the job, its stdout the pipe's write end; stderr
+ * stays the daemon's (the journal stream). */
+int worker_spawn(Manager *m, const Job *j, pid_t *ret_pid, int *ret_fd) {
+        int fds[2], in, r;
+        pid_t pid;
+
+        in = job_request_fd(m, j);
+        if (in < 0)
+                return in;
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+                r = -errno;
+                close(in);
+                return r;
+        }
+        fflush(stdout);
+        fflush(stderr);
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                safe_close(in);
+                safe_close(fds[0]);
+                safe_close(fds[1]);
+                return r;
+        }
+        if (pid == 0) {
+                const char *path = worker_path();
+                sigset_t all;
+
+                /* the daemon blocks SIGTERM and friends for its signalfd: not the worker */
+                sigfillset(&all);
+                (void) sigprocmask(SIG_UNBLOCK, &all, NULL);
+                if (dup2(in, STDIN_FILENO) < 0 || dup2(fds[1], STDOUT_FILENO) < 0)
+                        _exit(EXIT_FAILURE);
+                /* every other descriptor is O_CLOEXEC (sd-bus, sd-event, udev, the pipe) */
+                execl(path, "pmemnsd-worker", (char *) NULL);
+                fprintf(stderr, "Cannot run the worker %s: %s\n", path, strerror(errno));
+                _exit(127);
+        }
+        safe_close(in);
+        safe_close(fds[1]);
+        *ret_pid = pid;
+        *ret_fd = fds[0];
+        return 0;
+}
+
+static const char *job_description(JobKind k) {
+        switch (k) {
+        case JOB_CREATE:
+                return "CreateNamespace";
+        case JOB_DESTROY:
+                return "DestroyNamespace";
+        case JOB_READ:
+                return "reading the kernel state";
+        case JOB_LOAD_MODULES:
+                return "loading the kernel modules";
+        default:
+                return "a reconcile";
+        }
+}
+
+static int job_start(Manager *m, Job *j) {
+        pid_t pid;
+        int fd, r;
+
+        /* an Apply probes the kernel first (the region 'align' attribute may have shown up
+         * with a new region): the daemon plans on it too */
         if (j->kind == JOB_APPLY)
                 (void) manager_probe_kernel(m);
         if (j->kind == JOB_APPLY || j->kind == JOB_RECONCILE) {
                 manager_failures_clear(m);
                 manager_set_state(m, MANAGER_APPLYING);
         }
-        /* the worker must not keep the bus connection (and with it the name) alive should
-         * the daemon die first */
-        int bus_fd = m->bus ? sd_bus_get_fd(m->bus) : -1;
-
-        fflush(stdout);
-        fflush(stderr);
-        m->job = j; /* the worker's copy holds it too, until it _exit()s */
-        pid = fork();
-        if (pid < 0) {
-                r = -errno;
-                m->job = NULL;
-                safe_close(fds[0]);
-                safe_close(fds[1]);
+        /* this job's result brings the state, read after what the refresh timer saw */
+        uint64_t now = 0;
+        if (j->kind != JOB_LOAD_MODULES && m->event && sd_event_now(m->event, CLOCK_MONOTONIC, &now) >= 0 &&
+            now >= m->refresh_pending_since)
+                m->refresh_pending = false;
+        r = worker_spawn(m, j, &pid, &fd);
+        if (r < 0)
                 return r;
-        }
-        if (pid == 0) {
-                safe_close(fds[0]);
-                safe_close(bus_fd);
-                worker_run(m, j, fds[1]);
-        }
-        safe_close(fds[1]);
+        m->job = j;
         m->worker_pid = pid;
-        m->worker_fd = fds[0];
-        r = sd_event_add_io(m->event, &m->worker_source, fds[0], EPOLLIN, on_worker_output, m);
+        m->worker_fd = fd;
+        r = sd_event_add_io(m->event, &m->worker_source, fd, EPOLLIN, on_worker_output, m);
         if (r < 0) {
                 /* cannot listen: wait for it here rather than lose its result */
                 log_warning_errno(r, "Cannot watch worker %d, waiting for it: %m", (int) pid);
                 while (m->worker_pid == pid)
-                        (void) on_worker_output(NULL, fds[0], EPOLLIN, m);
+                        (void) on_worker_output(NULL, fd, EPOLLIN, m);
                 return 0;
         }
         (void) sd_event_source_set_description(m->worker_source, "worker");
-        log_debug("Worker %d started for %s.", (int) pid,
-                  j->kind == JOB_CREATE ? "CreateNamespace" : j->kind == JOB_DESTROY ? "DestroyNamespace"
-                                                                                     : "a reconcile");
+        log_debug("Worker %d started for %s.", (int) pid, job_description(j->kind));
         manager_status_update(m);
+        return 0;
+}
+
+/* Run a job to its end without an event loop: pmemnsd --plan, --load-modules. */
+int worker_run_sync(Manager *m, const Job *j, JobResult *res) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int status = 0, fd, r;
+        bool seen = false;
+        pid_t pid;
+
+        r = worker_spawn(m, j, &pid, &fd);
+        if (r < 0)
+                return r;
+        for (;;) {
+                char chunk[4096];
+                ssize_t k = read(fd, chunk, sizeof(chunk));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                char *nb = realloc(buf, len + (size_t) k + 1);
+                if (!nb)
+                        break;
+                buf = nb;
+                memcpy(buf + len, chunk, (size_t) k);
+                len += (size_t) k;
+                buf[len] = 0;
+        }
+        close(fd);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        for (char *line = buf, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+                nl = strchr(line, '\n');
+                if (nl)
+                        *nl = 0;
+                _cleanup_(json_object_putp) json_object *o = json_tokener_parse(line);
+                json_object *v;
+                if (o && json_object_object_get_ex(o, "result", &v)) {
+                        job_result_done(res);
+                        if (job_result_from_json(v, res) < 0)
+                                return -EBADMSG;
+                        seen = true;
+                }
+        }
+        if (!seen)
+                return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOEXEC : -EPROTO;
         return 0;
 }
 
@@ -417,10 +387,13 @@ static void job_start_next(Manager *m) {
                 r = job_start(m, j);
                 if (r >= 0)
                         continue;
-                log_error_errno(r, "Cannot start a worker: %m");
+                log_error_errno(r, "Cannot start a worker (%s): %m", worker_path());
                 job_done(m, j, &(JobResult) { .r = r });
                 job_free(j);
         }
+        /* udev asked for a read while a worker ran */
+        if (!m->job && m->refresh_pending && !m->exit_when_idle)
+                (void) manager_enqueue_read(m, false);
         if (!m->job && m->exit_when_idle && m->event)
                 (void) sd_event_exit(m->event, 0);
 }
@@ -429,6 +402,11 @@ int manager_enqueue(Manager *m, Job *j) {
         if (m->exit_when_idle) {
                 job_free(j);
                 return -ESHUTDOWN;
+        }
+        /* a read merges into any job waiting (each brings the state back) */
+        if (j->kind == JOB_READ && m->jobs) {
+                job_free(j);
+                return 0;
         }
         /* a reconcile nobody waits for merges into one already waiting */
         if (!j->call && (j->kind == JOB_RECONCILE || j->kind == JOB_APPLY))
@@ -449,6 +427,16 @@ int manager_enqueue(Manager *m, Job *j) {
         m->n_jobs_queued++;
         job_start_next(m);
         return 1;
+}
+
+int manager_enqueue_read(Manager *m, bool start) {
+        Job *j = calloc(1, sizeof(Job));
+
+        if (!j)
+                return -ENOMEM;
+        j->kind = JOB_READ;
+        j->start = start;
+        return manager_enqueue(m, j);
 }
 
 int manager_enqueue_reconcile(Manager *m, bool probe) {
@@ -491,7 +479,7 @@ void manager_status_update(Manager *m) {
                 return;
         if (m->job && (m->job->kind == JOB_APPLY || m->job->kind == JOB_RECONCILE))
                 (void) asprintf(&s, "STATUS=applying %u/%u", m->progress_done, m->progress_total);
-        else if (m->job)
+        else if (m->job && (m->job->kind == JOB_CREATE || m->job->kind == JOB_DESTROY))
                 (void) asprintf(&s, "STATUS=%s", m->job->kind == JOB_CREATE ? "creating a namespace"
                                                                            : "destroying a namespace");
         else if (m->state == MANAGER_CONFIG_ERROR)

@@ -3,18 +3,15 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include <linux/capability.h>
 
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
 #include "json-format.h"
 #include "manager.h"
-#include "nvdimm/nvdimm.h"
 #include "plan-table.h"
 #include "pmemnsd-messages.h"
 #include "util/conf-files.h"
@@ -104,6 +101,8 @@ static int parse_argv(int argc, char *argv[]) {
                         if (l < 0)
                                 return log_error_errno(l, "Invalid log level '%s'.", optarg);
                         log_set_max_level(l);
+                        /* and the worker's */
+                        (void) setenv("PMEMNSD_LOG_LEVEL", optarg, 1);
                         break;
                 case ARG_JSON:
                         l = json_format_from_string(optarg);
@@ -263,21 +262,35 @@ static int run_check(Manager *m) {
  * CAP_SYS_MODULE. With a bad config nothing is loaded: the daemon reports it and does not
  * start. */
 static int run_load_modules(Manager *m) {
+        _cleanup_(job_result_done) JobResult res = {};
         ConfDiags d = {};
+        int r;
 
-        if (manager_load_config(m, &d) == 0)
-                (void) manager_load_modules(m);
+        r = manager_load_config(m, &d);
         conf_diags_done(&d);
+        if (r != 0 || !m->config.daemon.load_modules)
+                return 0;
+        /* libkmod is the worker's: this process does not link it */
+        r = worker_run_sync(m, &(Job) { .kind = JOB_LOAD_MODULES }, &res);
+        if (r < 0)
+                log_warning_errno(r, "Cannot run %s to load the kernel modules: %m", worker_path());
         return 0;
 }
 
 static int run_plan(Manager *m) {
         _cleanup_(plan_done) Plan plan = {};
+        _cleanup_(job_result_done) JobResult res = {};
         int r;
 
-        r = manager_refresh(m);
+        /* the kernel state, read by the worker (the daemon does not link libndctl) */
+        r = worker_run_sync(m, &(Job) { .kind = JOB_READ }, &res);
         if (r < 0)
-                return r;
+                return log_error_errno(r, "Cannot read the kernel state with %s: %m", worker_path());
+        if (!res.has_state)
+                return log_error_errno(res.r < 0 ? res.r : -EIO, "Cannot read the kernel state: %m");
+        manager_install_state(m, TAKE_PTR(res.regions), res.n_regions, &res.cxl, TAKE_PTR(res.cxl_records),
+                              res.n_cxl_records);
+        res.n_regions = res.n_cxl_records = 0;
         r = manager_plan(m, &plan);
         if (r < 0)
                 return r;
@@ -304,17 +317,6 @@ static int setup_signals(Manager *m) {
         return 0;
 }
 
-/* A system-ram hand-over killed while auto_online_blocks was changed: put it back. */
-static void recover_auto_online(void) {
-        _cleanup_free_ char *msg = NULL;
-        int r = nv_recover_auto_online(&msg);
-
-        if (r > 0 && msg)
-                log_notice("%s", msg);
-        else if (r < 0 && msg)
-                log_warning("%s", msg);
-}
-
 static int run_daemon(Manager *m) {
         int r;
 
@@ -326,11 +328,7 @@ static int run_daemon(Manager *m) {
                 return r;
         (void) sd_event_set_watchdog(m->event, true);
 
-        /* under pmemnsd.service, ExecStartPre= did it and this process lacks CAP_SYS_MODULE */
-        if (prctl(PR_CAPBSET_READ, CAP_SYS_MODULE) > 0)
-                (void) manager_load_modules(m);
         (void) manager_probe_kernel(m);
-        recover_auto_online();
 
         r = manager_connect_udev(m);
         if (r < 0)
@@ -343,14 +341,15 @@ static int run_daemon(Manager *m) {
                  PACKAGE_VERSION, m->kernel.release, m->kernel.subsection_hotplug ? "yes" : "no",
                  FORMAT_SIZE(m->granularity));
 
-        /* READY=1 after the first reconcile (the spec): its worker's end sends it, while the
-         * loop already answers the bus */
-        /* the objects are on the bus from now on, while the first reconcile runs too */
-        (void) manager_refresh(m);
-        r = -ECANCELED;
-        if (m->state != MANAGER_CONFIG_ERROR && m->config.daemon.apply == APPLY_AUTO)
+        /* The first worker reads the kernel state (and settles a system-ram hand-over cut
+         * short, loads modules when started by hand): the objects are on the bus from its
+         * end on, while the first reconcile runs too. READY=1 when that reconcile is done
+         * (the spec), or after the read when none follows (jobs.c). */
+        r = manager_enqueue_read(m, true);
+        if (r >= 0 && m->state != MANAGER_CONFIG_ERROR && m->config.daemon.apply == APPLY_AUTO)
                 r = manager_enqueue_reconcile(m, false); /* probed above */
         if (r < 0) {
+                log_error_errno(r, "Cannot queue the first jobs: %m");
                 (void) sd_notify(false, "READY=1");
                 m->ready = true;
                 manager_status_update(m);

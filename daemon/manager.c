@@ -9,10 +9,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "manager.h"
-#include "nvdimm/nvdimm.h"
 #include "pmemnsd-messages.h"
 #include "polkit.h"
-#include "records.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/size.h"
@@ -93,12 +91,11 @@ Manager *manager_free(Manager *m) {
 }
 
 int manager_probe_kernel(Manager *m) {
-        return nv_probe_kernel(&m->kernel);
+        return kernel_probe(&m->kernel);
 }
 
 int manager_load_config(Manager *m, ConfDiags *diags) {
         ConfPaths paths = { .main_file = m->main_file, .policy_dirs = (const char *const *) m->policy_dirs };
-        const char *why = NULL;
         Config c;
         int r;
 
@@ -110,44 +107,18 @@ int manager_load_config(Manager *m, ConfDiags *diags) {
                 config_done(&c);
                 return r < 0 ? r : 1;
         }
+        manager_use_config(m, &c);
+        return 0;
+}
+
+void manager_use_config(Manager *m, Config *c) {
+        const char *why = NULL;
+
         config_done(&m->config);
-        m->config = c;
+        m->config = *c;
+        *c = (Config) {};
         if (granularity_resolve(&m->config.daemon.granularity, &m->kernel, &m->granularity, &why) < 0)
                 m->granularity = m->kernel.section_size;
-        return 0;
-}
-
-/* Mark the namespaces whose uuid is a create we recorded and have not finished. */
-static void mark_inflight(RegionState *regions, size_t n) {
-        _cleanup_free_ InflightRecord *recs = NULL;
-        size_t n_recs = 0;
-
-        if (inflight_load(&recs, &n_recs) < 0)
-                return;
-        for (size_t k = 0; k < n_recs; k++)
-                for (size_t i = 0; i < n; i++)
-                        for (size_t j = 0; j < regions[i].n_namespaces; j++)
-                                if (streq(regions[i].namespaces[j].uuid, recs[k].ns_uuid))
-                                        regions[i].namespaces[j].inflight = true;
-}
-
-int manager_read_state(Manager *m, RegionState **ret, size_t *ret_n) {
-        NvCtx *c = NULL;
-        int r;
-
-        /* the cxl bus first: a region it assembles shows on the nd bus read next */
-        (void) manager_cxl_read(m);
-
-        r = nv_open(&c);
-        if (r < 0)
-                return log_error_errno(r, "Failed to open libndctl: %m");
-        r = nv_read_regions(c, ret, ret_n);
-        nv_close(c);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the nd bus: %m");
-        mark_inflight(*ret, *ret_n);
-        manager_cxl_mark(m, *ret, *ret_n);
-        return 0;
 }
 
 int manager_compute_plan(Manager *m, const RegionState *regions, size_t n, Plan *ret) {
@@ -163,25 +134,27 @@ int manager_compute_plan(Manager *m, const RegionState *regions, size_t n, Plan 
         return plan_compute(&in, ret);
 }
 
-int manager_refresh(Manager *m) {
-        RegionState *regions = NULL, *old;
-        size_t n = 0, n_old;
-        Plan plan = {}, old_plan;
+/* Put a fresh view of the kernel in place of the cached one (taking the arrays), plan on
+ * it, and tell the bus what changed. The daemon's is a worker's result; a worker's is its
+ * own read (work-state.c). */
+void manager_install_state(Manager *m, RegionState *regions, size_t n, CxlState *cxl, CxlRecord *cxl_records,
+                           size_t n_cxl_records) {
+        RegionState *old = m->regions;
+        size_t n_old = m->n_regions;
+        Plan plan = {}, old_plan = m->plan;
         int r;
 
-        r = manager_read_state(m, &regions, &n);
-        if (r < 0)
-                return r;
-        r = manager_compute_plan(m, regions, n, &plan);
-        if (r < 0) {
-                region_states_free(regions, n);
-                return log_error_errno(r, "Failed to plan: %m");
-        }
+        cxl_state_done(&m->cxl);
+        m->cxl = *cxl;
+        *cxl = (CxlState) {};
+        cxl_records_free(m->cxl_records, m->n_cxl_records);
+        m->cxl_records = cxl_records;
+        m->n_cxl_records = n_cxl_records;
 
+        r = manager_compute_plan(m, regions, n, &plan);
+        if (r < 0)
+                log_error_errno(r, "Failed to plan: %m");
         manager_bus_sync_removed(m, regions, n);
-        old = m->regions;
-        n_old = m->n_regions;
-        old_plan = m->plan;
         m->regions = regions;
         m->n_regions = n;
         m->plan = plan;
@@ -190,7 +163,22 @@ int manager_refresh(Manager *m) {
         manager_bus_sync(m, old, n_old, &old_plan);
         region_states_free(old, n_old);
         plan_done(&old_plan);
-        return 0;
+}
+
+/* The cache planned again, for a new configuration. */
+static void manager_replan(Manager *m) {
+        Plan plan = {}, old_plan = m->plan;
+        int r;
+
+        r = manager_compute_plan(m, m->regions, m->n_regions, &plan);
+        if (r < 0) {
+                log_error_errno(r, "Failed to plan: %m");
+                return;
+        }
+        m->plan = plan;
+        manager_index_invalidate(m);
+        manager_bus_sync(m, m->regions, m->n_regions, &old_plan);
+        plan_done(&old_plan);
 }
 
 /* From the cached state, which udev events keep fresh: a Plan() costs no bus scan, label
@@ -270,9 +258,12 @@ int manager_reload(Manager *m, sd_bus_message *call, char **ret_error) {
         log_info("Configuration reloaded: %zu region selector(s), %zu namespace policy(ies).",
                  m->config.n_selectors, m->config.n_policies);
         if (m->config.daemon.apply != APPLY_AUTO) {
-                r = manager_refresh(m);
+                /* the plan on the cache at once; a read for the cxl bus, which the new
+                 * configuration may ask for */
+                manager_replan(m);
+                (void) manager_enqueue_read(m, false);
                 manager_status_update(m);
-                return r;
+                return 0;
         }
         /* probed above: one probe per reload */
         j = calloc(1, sizeof(Job));
@@ -282,4 +273,43 @@ int manager_reload(Manager *m, sd_bus_message *call, char **ret_error) {
         j->call = sd_bus_message_ref(call);
         r = manager_enqueue(m, j);
         return r < 0 ? r : 1;
+}
+
+/* In the daemon when a reconcile's worker is done (its state already in the cache):
+ * failures, signatures, state, Applied. */
+void manager_reconcile_finish(Manager *m, const JobResult *res) {
+        unsigned failed = 0;
+
+        if (res->r >= 0) {
+                free(m->region_signature);
+                m->region_signature = strdup_or_null(res->region_signature);
+                free(m->cxl_signature);
+                m->cxl_signature = strdup_or_null(res->cxl_signature);
+        }
+        /* the Namespace objects show the failures of the last apply */
+        manager_failures_clear(m);
+        for (size_t i = 0; i < res->plan.n_rows; i++)
+                if (res->plan.rows[i].action == PLAN_FAILED) {
+                        (void) manager_failure_add(m, &res->plan.rows[i]);
+                        failed++;
+                }
+        if (m->state == MANAGER_CONFIG_ERROR)
+                return;
+        if (res->r < 0) {
+                manager_set_state(m, MANAGER_DEGRADED);
+                return;
+        }
+        manager_set_state(m, failed ? MANAGER_DEGRADED : MANAGER_IDLE);
+        manager_bus_emit_applied(m, &res->plan);
+
+        /* a region enabled (or a memdev come) while the worker ran: the udev refresh left
+         * it to us; reconcile again, as the event would have (the cache is the worker's
+         * last read, made after its work) */
+        if (m->config.daemon.apply == APPLY_AUTO && m->region_signature && m->cxl_signature) {
+                const char *why = manager_regions_changed(m);
+                if (why) {
+                        log_info("%s, reconciling: they changed while the last apply ran.", why);
+                        (void) manager_enqueue_reconcile(m, true);
+                }
+        }
 }

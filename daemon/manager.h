@@ -35,6 +35,11 @@ typedef struct Manager {
         sd_device_monitor *monitor;
         sd_event_source *refresh_timer;
         bool refresh_followup; /* the settle refresh after a burst is scheduled */
+        /* CLOCK_MONOTONIC: the last udev event, and when the cached state was read (its
+         * worker's last read began); a read is due when the cache is older than what the
+         * refresh timer asks for, and waits (refresh_pending) while a worker runs */
+        uint64_t last_event_usec, state_read_usec, refresh_pending_since;
+        bool refresh_pending;
 
         char *main_file; /* /etc/pmemnsd/pmemnsd.conf */
         char *policy_dirs[4];
@@ -101,12 +106,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 /* Read and validate every config file. On failure the diagnostics are in *diags, the
  * previous configuration stays in force and 1 is returned. */
 int manager_load_config(Manager *m, ConfDiags *diags);
+/* Put an accepted configuration in force (taking it): the worker's, parsed from the
+ * daemon's texts, goes straight here. */
+void manager_use_config(Manager *m, Config *c);
 
 /* Probe the kernel again (the region 'align' attribute may show up later). */
 int manager_probe_kernel(Manager *m);
 
-/* Re-read the kernel state and re-plan. */
+/* In the worker (work-state.c): re-read the kernel state and re-plan. */
 int manager_refresh(Manager *m);
+/* Put a view of the kernel in place of the cache, taking its arrays (*cxl is emptied), plan
+ * on it and tell the bus what changed. */
+void manager_install_state(Manager *m, RegionState *regions, size_t n, CxlState *cxl, CxlRecord *cxl_records,
+                           size_t n_cxl_records);
 
 /* Reconcile, in a worker (jobs.c): settle interrupted work, read the kernel, plan, carry
  * out the plan. *ret receives the rows as done, *ret_region_signature and
@@ -121,6 +133,13 @@ int manager_enqueue(Manager *m, Job *j);
 /* A reconcile nobody waits for (start, udev), merged into one waiting; probe: the
  * kernel first, as Apply() does. */
 int manager_enqueue_reconcile(Manager *m, bool probe);
+/* A read of the kernel state for the cache (merged into any job waiting); start: the
+ * first, which also settles the auto_online_blocks hand-over and loads modules. */
+int manager_enqueue_read(Manager *m, bool start);
+/* jobs.c: run a worker for j and wait for it (no event loop): pmemnsd --plan and
+ * --load-modules. */
+int worker_run_sync(Manager *m, const Job *j, JobResult *res);
+int worker_spawn(Manager *m, const Job *j, pid_t *ret_pid, int *ret_fd);
 /* SIGTERM: answer and drop what waits, exit when the running worker is done. */
 void manager_shutdown(Manager *m);
 bool manager_busy(const Manager *m);
@@ -149,6 +168,9 @@ int manager_connect_udev(Manager *m);
 /* udev.c: why to reconcile again (the regions or, with [cxl-region]s, the cxl bus differ
  * from what the last reconcile saw), or NULL. */
 const char *manager_regions_changed(Manager *m);
+/* udev.c: after a read, create or destroy brought the state: reconcile if the regions
+ * changed since the last reconcile (apply=auto). */
+void manager_check_regions(Manager *m);
 
 /* Lookups over the cached state (cache-index.c): O(log n), by an index built on first use
  * after a change. Whoever replaces m->regions, m->plan or m->failures calls

@@ -2,7 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "manager.h"
 #include "region-signature.h"
+#include "util/macro.h"
 
 char *region_signature(const RegionState *r, size_t n) {
         size_t len = 1;
@@ -24,3 +29,30 @@ char *region_signature(const RegionState *r, size_t n) {
         return s;
 }
 
+
+bool manager_has_cxl(const Manager *m) {
+        return m->config.n_cxl_regions > 0;
+}
+
+char *manager_cxl_signature(const Manager *m) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        if (!manager_has_cxl(m))
+                return strdup("");
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < m->cxl.n_memdevs; i++)
+                fprintf(f, "%" PRIu64 ":%d:%s|", m->cxl.memdevs[i].serial, m->cxl.memdevs[i].enabled,
+                        strempty(m->cxl.memdevs[i].endpoint));
+        for (size_t i = 0; i < m->cxl.n_regions; i++)
+                fprintf(f, "%s:%s:%d|", m->cxl.regions[i].dev, m->cxl.regions[i].uuid,
+                        m->cxl.regions[i].enabled);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}

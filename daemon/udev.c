@@ -25,31 +25,48 @@ const char *manager_regions_changed(Manager *m) {
         return NULL;
 }
 
-static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        Manager *m = userdata;
+/* After a read (or a create or destroy, which bring the state back too): apply when a
+ * region appeared, vanished or was enabled, or (with [cxl-region]s) a memdev or CXL region
+ * came or went, not on the events our own namespace work causes: that would retry a
+ * failing create forever. Before the first reconcile there is nothing to compare with (it
+ * is queued anyway); a reconcile at work compares what it saw when it ends
+ * (manager_reconcile_finish()). */
+void manager_check_regions(Manager *m) {
         const char *why;
 
-        (void) manager_refresh(m);
+        if (m->config.daemon.apply != APPLY_AUTO || m->state == MANAGER_CONFIG_ERROR || !m->region_signature ||
+            !m->cxl_signature)
+                return;
+        if (m->job && (m->job->kind == JOB_APPLY || m->job->kind == JOB_RECONCILE))
+                return;
+        why = manager_regions_changed(m);
+        if (why) {
+                log_info("%s, reconciling.", why);
+                (void) manager_enqueue_reconcile(m, true);
+        }
+}
+
+static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        /* what the cache must be newer than: the last event, and at the follow-up the
+         * settled state after it */
+        uint64_t since = m->last_event_usec + (m->refresh_followup ? REFRESH_SETTLE_USEC : 0);
+
+        /* the cache is read by a worker: now, or after the one at work (whose result may
+         * come from a read made before the event) */
+        if (m->state_read_usec >= since)
+                ;
+        else if (m->job) {
+                m->refresh_pending = true;
+                m->refresh_pending_since = since;
+        } else
+                (void) manager_enqueue_read(m, false);
         /* Some changes show no uevent of their own: ndctl destroy-namespace unbinds
          * (events), then writes size 0 (none). Look once more after the dust settles. */
         if (!m->refresh_followup) {
                 m->refresh_followup = true;
                 if (sd_event_source_set_time(s, usec + REFRESH_SETTLE_USEC) >= 0)
                         (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-        }
-        /* Apply when a region appeared, vanished or was enabled, or (with [cxl-region]s) a
-         * memdev or CXL region came or went, not on the events our own namespace work
-         * causes: that would retry a failing create forever. */
-        if (m->config.daemon.apply != APPLY_AUTO || m->state == MANAGER_CONFIG_ERROR)
-                return 0;
-        /* a reconcile at work: its end compares what it saw with what is there then
-         * (manager_reconcile_finish()), and our own namespaces' events are no reason */
-        if (m->job && (m->job->kind == JOB_APPLY || m->job->kind == JOB_RECONCILE))
-                return 0;
-        why = manager_regions_changed(m);
-        if (why) {
-                log_info("%s, reconciling.", why);
-                (void) manager_enqueue_reconcile(m, true);
         }
         return 0;
 }
@@ -60,6 +77,7 @@ static int on_device_event(sd_device_monitor *monitor, sd_device *d, void *userd
         int r;
 
         (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        m->last_event_usec = now;
         m->refresh_followup = false;
         if (m->refresh_timer) {
                 r = sd_event_source_set_time(m->refresh_timer, now + REFRESH_DELAY_USEC);

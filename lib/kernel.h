@@ -9,7 +9,7 @@
 /* What the running kernel allows for namespace placement. Built from plain inputs by
  * kernel_info_from(), the one place that decides, so that unit tests can describe any kernel
  * and architecture; the adapter fills the inputs from uname(2), sysfs and /proc
- * (nv_probe_kernel()). */
+ * (kernel_probe()). */
 typedef struct KernelInputs {
         const char *release;        /* uname -r */
         const char *machine;        /* uname -m */
@@ -52,3 +52,7 @@ int kernel_info_from(const KernelInputs *in, KernelInfo *ret);
  * static explanation on error. */
 int granularity_resolve(const Granularity *g, const KernelInfo *k, uint64_t *ret,
                         const char **ret_why);
+
+/* Read the inputs from the running kernel (uname, sysfs, /proc/cpuinfo): no library, so the
+ * daemon and its worker each probe for themselves. */
+int kernel_probe(KernelInfo *ret);

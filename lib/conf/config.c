@@ -42,6 +42,7 @@ void config_done(Config *c) {
         free(c->policies);
         free(c->cxl_regions);
         strv_free(c->files);
+        strv_free(c->texts);
         free(c->daemon.granularity_file);
         *c = (Config) {};
 }
@@ -99,14 +100,29 @@ static int load_file(Config *c, ConfDiags *diags, const char *path, bool is_main
         r = conf_read_file(diags, path, &text, &len);
         if (r < 0 || !text)
                 return r;
-        return conf_parse(c, diags, path, text, len, is_main);
+        if (is_main)
+                c->main_read = true;
+        r = conf_parse(c, diags, path, text, len, is_main);
+        if (r < 0)
+                return r;
+        /* the text as read is not NUL-terminated; a NUL inside it is a diagnostic
+         * (file.c), so an accepted one is a C string */
+        _cleanup_free_ char *copy = strndup(text, len);
+        if (!copy)
+                return -ENOMEM;
+        return strv_push(&c->texts, &c->n_texts, copy);
 }
 
 static int load_text(Config *c, ConfDiags *diags, const char *name, const char *text, bool is_main) {
         int r = strv_push(&c->files, &c->n_files, name);
         if (r < 0)
                 return r;
-        return conf_parse(c, diags, name, text, text ? strlen(text) : 0, is_main);
+        if (is_main)
+                c->main_read = true;
+        r = conf_parse(c, diags, name, text, text ? strlen(text) : 0, is_main);
+        if (r < 0)
+                return r;
+        return strv_push(&c->texts, &c->n_texts, strempty(text));
 }
 
 /* The directory of pmemnsd.conf must be as safe as the file. */
@@ -173,6 +189,18 @@ int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags) {
 
         config_begin(&c);
         return config_result(load_all(paths, &c, diags), &c, diags, ret, before);
+}
+
+int config_load_texts(const char *const *files, const char *const *texts, size_t n, bool main_read,
+                      Config *ret, ConfDiags *diags) {
+        size_t before = diags->n;
+        Config c;
+        int r = 0;
+
+        config_begin(&c);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = load_text(&c, diags, files[i], texts[i], main_read && i == 0);
+        return config_result(r, &c, diags, ret, before);
 }
 
 int config_load_strings(const char *main_text, const char *const *policy_files, Config *ret,

@@ -115,6 +115,12 @@ typedef struct Config {
         size_t n_cxl_regions;
         char **files; /* files read, in order */
         size_t n_files;
+        /* what each of them said, in the same order (an accepted configuration read them
+         * all): the worker process is handed these, not the paths, because the files may
+         * have changed since (a rejected reload keeps the old configuration in force) */
+        char **texts;
+        size_t n_texts;
+        bool main_read; /* files[0] is pmemnsd.conf */
 } Config;
 
 /* Where the policy.d directories are, lowest priority first. */
@@ -150,6 +156,11 @@ int config_load(const ConfPaths *paths, Config *ret, ConfDiags *diags);
 /* Parse configuration text, for tests and fuzzing. policy_files: "name" -> text pairs. */
 int config_load_strings(const char *main_text, const char *const *policy_files, Config *ret,
                         ConfDiags *diags);
+
+/* Parse again what an accepted configuration read (Config.files, .texts, .main_read): the
+ * worker's copy of the configuration in force, with the same file names in its rows. */
+int config_load_texts(const char *const *files, const char *const *texts, size_t n, bool main_read,
+                      Config *ret, ConfDiags *diags);
 
 /* The [cxl-region] of this name, NULL if none. */
 const CxlRegionPolicy *config_cxl_region_by_name(const Config *c, const char *name);

@@ -37,11 +37,6 @@ typedef struct NsExtent {
  * size and name of each namespace. -ENOENT if the region is gone. */
 int nv_region_now(NvCtx *c, const char *region, NsExtent **ret, size_t *ret_n, bool *ret_current);
 
-/* What the running kernel allows: fills KernelInputs from uname(2), sysfs (memory block
- * size, any region's 'align' attribute) and /proc/cpuinfo, and lets kernel_info_from()
- * decide. Needs no libndctl context. */
-int nv_probe_kernel(KernelInfo *ret);
-
 /* The uuids a create writes, chosen (and recorded, see daemon/records.h) by the caller
  * before the first write to the kernel. claim is unused for raw namespaces. */
 typedef struct NvCreateIds {

@@ -3,7 +3,12 @@
 #include <stdio.h>
 #include <sys/utsname.h>
 
-#include "nvdimm/nvdimm-internal.h"
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel.h"
+#include "util/macro.h"
 #include "util/fileio.h"
 #include "util/log.h"
 
@@ -30,7 +35,7 @@ static bool ppc_hash_mmu(void) {
         return hash;
 }
 
-int nv_probe_kernel(KernelInfo *ret) {
+int kernel_probe(KernelInfo *ret) {
         _cleanup_free_ char *block = NULL;
         struct utsname u;
         KernelInputs in = {};
