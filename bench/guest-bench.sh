@@ -578,8 +578,22 @@ if want footprint; then
         pid=$(daemon_pid)
         rss_start=$(rss_kb "$pid")
         out foot.mem_start "$(mem "$pid")"
+        # the worker (pmemnsd-worker, which links libndctl) lives for one job: its largest
+        # smaps_rollup while the Apply runs, sampled every 0.1 s (by Pss)
+        ( peak="0 0 0 0"
+          while :; do
+                for w in $(pgrep -f /pmemnsd-worker); do
+                        m=$(mem "$w" 2> /dev/null) || continue
+                        [ -n "$m" ] && [ "$(echo "$m" | cut -d' ' -f2)" -gt "$(echo "$peak" | cut -d' ' -f2)" ] && peak=$m
+                done
+                echo "$peak" > /tmp/worker-peak
+                sleep 0.1
+          done ) &
+        sampler=$!
         apply
+        kill "$sampler"; wait "$sampler" 2> /dev/null || true
         out foot.mem_applied "$(mem "$pid")"
+        out foot.worker_mem_peak "$(cat /tmp/worker-peak)"
         out foot.namespaces "$(ndctl_json -N | jq length)"
         out foot.rss_kb "$(rss_kb "$pid")"
         out foot.rss_start_kb "$rss_start"

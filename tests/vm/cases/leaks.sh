@@ -61,7 +61,7 @@ cat > /run/systemd/system/pmemnsd.service.d/valgrind.conf <<EOF
 ExecStart=
 ExecStart=$VG --tool=memcheck --leak-check=full --show-leak-kinds=all \
         --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --track-fds=no \
-        --num-callers=30 --vgdb=no $SUPP --log-file=$LOG.%%p $DAEMON
+        --num-callers=30 --vgdb=no --trace-children=yes $SUPP --log-file=$LOG.%%p $DAEMON
 # valgrind translates code into writable and then executable memory, and makes system calls
 # of its own
 MemoryDenyWriteExecute=no

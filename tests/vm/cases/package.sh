@@ -23,7 +23,8 @@ log "installed into the rootfs before boot (vm-run, deb-layer): $(grep -m1 '^Set
 check_eq "$(dpkg-query -W -f='${Status}' pmemnsd)" "install ok installed" "dpkg status"
 for f in /lib/systemd/system/pmemnsd.service /lib/systemd/system/pmemnsd-modules.service \
          /lib/systemd/system/pmem.target /lib/udev/rules.d/90-pmemnsd.rules \
-         /usr/share/dbus-1/system-services/org.pmemnsd1.service /usr/sbin/pmemnsd; do
+         /usr/share/dbus-1/system-services/org.pmemnsd1.service /usr/sbin/pmemnsd \
+         /usr/libexec/pmemnsd/pmemnsd-worker; do
         dpkg -S "$f" >/dev/null || fail "$f is not the package's"
 done
 # enabled by the postinst (deb-systemd-helper), into pmem.target; no dbus-org alias
@@ -85,7 +86,7 @@ pmem)
         systemctl is-active -q pmemnsd.service && fail "pmemnsd still running after dpkg --remove"
         check_eq "$(dpkg-query -W -f='${Status}' pmemnsd)" "deinstall ok config-files" "status after remove"
         for f in /usr/sbin/pmemnsd /lib/systemd/system/pmemnsd.service /lib/udev/rules.d/90-pmemnsd.rules \
-                 /usr/share/dbus-1/system-services/org.pmemnsd1.service; do
+                 /usr/share/dbus-1/system-services/org.pmemnsd1.service /usr/libexec/pmemnsd/pmemnsd-worker; do
                 [ -e "$f" ] && fail "$f left after dpkg --remove"
         done
         [ -f /etc/pmemnsd/pmemnsd.conf ] || fail "the conffile went with dpkg --remove"
