@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "job-json.h"
 #include "manager.h"
 #include "records.h"
 #include "region-signature.h"
@@ -235,4 +236,81 @@ TEST(region_signature_changes_when_a_region_becomes_ready_not_on_namespace_work)
         CHECK(!streq(d, e));
         region_state_done(&r[0]);
         region_state_done(&r[1]);
+}
+
+/* What the daemon hands its worker (daemon/job-json.c): the job and the configuration in
+ * force as the text of its files, read back into the same policies, with the same file
+ * names; and the worker's result with the kernel state read back into what the cache
+ * becomes. */
+TEST(a_job_and_its_result_cross_to_the_worker_and_back) {
+        _cleanup_(manager_freep) Manager *m = manager_with_cache();
+        Job j = { .kind = JOB_CREATE, .request = { .region = "region0", .name = "new", .mode = NS_MODE_DEVDAX,
+                                                  .size = 130 << 20, .align = 2 << 20 } };
+        json_object *o = job_to_json(&j, &m->config), *back;
+        Job k = {};
+        Config c = {};
+        ConfDiags d = {};
+
+        CHECK(o != NULL);
+        back = json_tokener_parse(json_object_to_json_string(o));
+        CHECK_INT(job_from_json(back, &k, &c, &d), 0);
+        CHECK_INT(d.n, 0);
+        CHECK(k.kind == JOB_CREATE);
+        CHECK_STR(k.request.region, "region0");
+        CHECK_STR(k.request.name, "new");
+        CHECK(k.request.mode == NS_MODE_DEVDAX);
+        CHECK_U64(k.request.size, 130 << 20);
+        CHECK_U64(k.request.align, 2 << 20);
+        CHECK_INT(c.n_files, m->config.n_files);
+        for (size_t i = 0; i < c.n_files && i < m->config.n_files; i++)
+                CHECK_STR(c.files[i], m->config.files[i]);
+        CHECK(c.main_read == m->config.main_read);
+        CHECK_INT(c.n_policies, 1);
+        CHECK(c.daemon.apply == APPLY_MANUAL);
+        if (c.n_policies == 1) {
+                CHECK_STR(c.policies[0].name, "db");
+                CHECK_STR(c.policies[0].file, m->config.policies[0].file);
+                CHECK_INT(c.policies[0].line, m->config.policies[0].line);
+        }
+        config_done(&c);
+        free(k.region);
+        free(k.name);
+        free(k.ns_dev);
+        json_object_put(back);
+        json_object_put(o);
+
+        /* a job that is not one, or without its configuration: refused */
+        back = json_tokener_parse("{\"job\":\"format-disk\",\"config\":{\"files\":[]}}");
+        CHECK_INT(job_from_json(back, &k, &c, &d), -EBADMSG);
+        json_object_put(back);
+        back = json_tokener_parse("{\"job\":\"read\"}");
+        CHECK_INT(job_from_json(back, &k, &c, &d), -EBADMSG);
+        json_object_put(back);
+
+        /* the result: rows, and the cache the daemon installs */
+        JobResult res = { .r = 0, .has_state = true, .read_usec = 12345, .regions = m->regions,
+                          .n_regions = m->n_regions, .plan = m->plan }, got = {};
+        o = job_result_to_json(&res);
+        json_object *inner = NULL;
+        back = json_tokener_parse(json_object_to_json_string(o));
+        CHECK(json_object_object_get_ex(back, "result", &inner));
+        CHECK_INT(job_result_from_json(inner, &got), 0);
+        CHECK(got.has_state);
+        CHECK_U64(got.read_usec, 12345);
+        CHECK_INT(got.n_regions, 1);
+        CHECK_INT(got.plan.n_rows, m->plan.n_rows);
+        if (got.n_regions == 1) {
+                CHECK_STR(got.regions[0].dev, "region0");
+                CHECK_INT(got.regions[0].n_namespaces, 2);
+        }
+        manager_install_state(m, got.regions, got.n_regions, &got.cxl, got.cxl_records, got.n_cxl_records);
+        got.regions = NULL;
+        got.n_regions = 0;
+        got.cxl_records = NULL;
+        got.n_cxl_records = 0;
+        CHECK(manager_find_namespace(m, "namespace0.1", NULL) != NULL);
+        CHECK(manager_namespace_row(m, "namespace0.0") != NULL);
+        job_result_done(&got);
+        json_object_put(back);
+        json_object_put(o);
 }
