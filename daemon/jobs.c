@@ -256,11 +256,12 @@ int worker_spawn(Manager *m, const Job *j, pid_t *ret_pid, int *ret_fd) {
         }
         if (pid == 0) {
                 const char *path = worker_path();
-                sigset_t all;
 
-                /* the daemon blocks SIGTERM and friends for its signalfd: not the worker */
-                sigfillset(&all);
-                (void) sigprocmask(SIG_UNBLOCK, &all, NULL);
+                /* The signal mask stays the daemon's (exec keeps it): SIGTERM, SIGINT and
+                 * SIGHUP blocked. systemctl stop signals the whole cgroup; the worker
+                 * finishes its job and the daemon, which waits for it, exits then
+                 * (manager_shutdown()). SIGKILL at TimeoutStopSec= is the crash recovery
+                 * handles. */
                 if (dup2(in, STDIN_FILENO) < 0 || dup2(fds[1], STDOUT_FILENO) < 0)
                         _exit(EXIT_FAILURE);
                 /* every other descriptor is O_CLOEXEC (sd-bus, sd-event, udev, the pipe) */
