@@ -15,7 +15,6 @@
 #include "job-json.h"
 #include "jobs.h"
 #include "manager.h"
-#include "util/fault.h"
 #include "util/log.h"
 #include "util/macro.h"
 
@@ -164,7 +163,7 @@ static void worker_finished(Manager *m) {
 
 static int on_worker_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
-        char buf[4096];
+        char buf[65536]; /* a read result carries the whole kernel state */
         ssize_t k;
 
         k = read(fd, buf, sizeof(buf));
