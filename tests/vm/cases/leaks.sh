@@ -253,14 +253,19 @@ ndctl enable-namespace "$blk0"
 udevadm settle
 sleep 5
 # (a method call is answered only after a reconcile in progress: the event loop is single-threaded)
+# on a failure: what runs, and the end of each worker's valgrind log
+workers_dump() {
+        ps axf -o pid,ppid,stat,etime,args | grep -v ' \[' || true
+        for f in "${LOG%.*}".*; do [ "$f" = "$LOG" ] || { echo "-- $f"; tail -5 "$f"; }; done
+}
 n=$(journal_count "Regions changed, reconciling")
 ndctl disable-region "$REGION"
 udevadm settle
-wait_for 600 test_count "Regions changed, reconciling" $((n + 1)) || fail "no reconcile after disable-region"
+wait_for 600 test_count "Regions changed, reconciling" $((n + 1)) || { workers_dump; fail "no reconcile after disable-region"; }
 $B call $D $MP $MI Plan > /dev/null
 ndctl enable-region "$REGION"
 udevadm settle
-wait_for 600 test_count "Regions changed, reconciling" $((n + 2)) || fail "no reconcile after enable-region"
+wait_for 600 test_count "Regions changed, reconciling" $((n + 2)) || { workers_dump; fail "no reconcile after enable-region"; }
 $B call $D $MP $MI Plan > /dev/null
 udevadm trigger -s nd
 udevadm settle

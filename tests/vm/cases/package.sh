@@ -123,7 +123,9 @@ nopmem)
         # a D-Bus activation (any user may read properties) starts it; still no module
         # shellcheck disable=SC2086 # MGR is three words
         v=$(busctl get-property $MGR Version) || fail "D-Bus activation failed"
-        systemctl is-active -q pmemnsd.service || fail "not running after a D-Bus activation"
+        # the name is on the bus before READY=1, which follows the first reconcile (its
+        # workers): activating, then active
+        wait_for 60 systemctl is-active -q pmemnsd.service || fail "not running after a D-Bus activation"
         check_eq "$(systemctl show -p ConditionResult --value pmemnsd-modules.service)" no \
                 "pmemnsd-modules.service condition"
         check_eq "$(loaded)" "" "nvdimm modules loaded by a D-Bus activation"
