@@ -137,7 +137,8 @@ static int run(void) {
         level = getenv("PMEMNSD_LOG_LEVEL");
         if (level && log_parse_level(level) >= 0)
                 log_set_max_level(log_parse_level(level));
-        /* a killed worker's fault point is the daemon's crash too, as in the fork design */
+        /* a kill at a fault point in the worker is the daemon's crash too: the service crash
+         * and power cut the fault suite simulates (kill-worker kills the worker alone) */
         fault_also_hit(getppid());
 
         r = read_job(&text);

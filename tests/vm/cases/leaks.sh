@@ -303,7 +303,7 @@ if [ "$ERRS$DEF$IND$POS" != 0000 ]; then
 fi
 check_eq "$(systemctl show -p ExecMainStatus --value pmemnsd.service)" 0 "exit status of the daemon under valgrind"
 # the workers (every Apply, Reload, create and destroy above ran in one): no memory error,
-# nothing lost (what they hold of the daemon's copy at _exit() is still reachable)
+# nothing lost (each frees what it read before it exits)
 workers=0
 for f in "${LOG%.*}".*; do
         [ "$f" = "$LOG" ] && continue
@@ -311,7 +311,7 @@ for f in "${LOG%.*}".*; do
         e=$(grep -E '^==[0-9]+== ERROR SUMMARY:' "$f" | tail -1 | sed -E 's/.*SUMMARY: ([0-9,]+) errors.*/\1/; s/,//g')
         [ "$e" = 0 ] || { cat "$f"; fail "memcheck in worker log $f: '${e:-no summary}' errors"; }
 done
-[ "$workers" -ge 5 ] || fail "only $workers worker logs (Apply, Reload, create and destroy each fork one)"
+[ "$workers" -ge 5 ] || fail "only $workers worker logs (Apply, Reload, create and destroy each start one)"
 echo "LEAKS workers=$workers errors=0"
 [ "$REACH" = 0 ] || log "still reachable at exit: $REACH bytes (see the blocks above)"
 rm -f /run/systemd/system/pmemnsd.service.d/valgrind.conf
