@@ -582,7 +582,7 @@ if want footprint; then
         # smaps_rollup while the Apply runs, sampled every 0.1 s (by Pss)
         ( peak="0 0 0 0"
           while :; do
-                for w in $(pgrep -f /pmemnsd-worker); do
+                for w in $(pgrep -x pmemnsd-worker); do
                         m=$(mem "$w" 2> /dev/null) || continue
                         [ -n "$m" ] && [ "$(echo "$m" | cut -d' ' -f2)" -gt "$(echo "$peak" | cut -d' ' -f2)" ] && peak=$m
                 done
