@@ -501,6 +501,37 @@ static void get_u64s(json_object *o, const char *key, bool optional, uint64_t **
         *ret_n = n;
 }
 
+/* The elements of array a into a fresh *ret of elements of size size; *ret_n is set as soon
+ * as *ret is, so that the caller's done function frees what an error left. */
+static int parse_elements(json_object *a, size_t size, void **ret, size_t *ret_n,
+                          int (*parse)(json_object *, void *)) {
+        size_t n = json_object_array_length(a);
+        int r = 0;
+
+        if (n == 0)
+                return 0;
+        *ret = calloc(n, size);
+        if (!*ret)
+                return -ENOMEM;
+        *ret_n = n;
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = parse(json_object_array_get_idx(a, i), (uint8_t *) *ret + i * size);
+        return r;
+}
+
+/* The same for the array under key. */
+static int parse_array(json_object *o, const char *key, size_t size, void **ret, size_t *ret_n,
+                       int (*parse)(json_object *, void *)) {
+        json_object *a;
+        size_t n = 0;
+        int r = 0;
+
+        a = get_array(o, key, &n, &r);
+        if (r < 0 || n == 0)
+                return r;
+        return parse_elements(a, size, ret, ret_n, parse);
+}
+
 static int ns_from_json(json_object *o, NsState *n) {
         const char *mode, *map;
         int r = 0;
@@ -531,9 +562,11 @@ static int ns_from_json(json_object *o, NsState *n) {
         return r;
 }
 
+static int ns_parse(json_object *o, void *p) {
+        return ns_from_json(o, p);
+}
+
 static int region_from_json(json_object *o, RegionState *g) {
-        json_object *a;
-        size_t n = 0;
         int r = 0;
 
         if (!json_object_is_type(o, json_type_object))
@@ -554,33 +587,24 @@ static int region_from_json(json_object *o, RegionState *g) {
         get_bool(o, "enabled", &g->enabled, &r);
         get_u64(o, "available_size", &g->available_size, &r);
         get_u64(o, "max_available_extent", &g->max_available_extent, &r);
-        a = get_array(o, "namespaces", &n, &r);
-        if (r < 0 || n == 0)
+        if (r < 0)
                 return r;
-        g->namespaces = calloc(n, sizeof(NsState));
-        if (!g->namespaces)
-                return -ENOMEM;
-        g->n_namespaces = n;
-        for (size_t i = 0; i < n && r >= 0; i++)
-                r = ns_from_json(json_object_array_get_idx(a, i), &g->namespaces[i]);
-        return r;
+        return parse_array(o, "namespaces", sizeof(NsState), (void **) &g->namespaces, &g->n_namespaces,
+                           ns_parse);
+}
+
+static int region_parse(json_object *o, void *p) {
+        return region_from_json(o, p);
 }
 
 int region_states_from_json(json_object *o, RegionState **ret, size_t *ret_n) {
         RegionState *regions = NULL;
-        size_t n;
+        size_t n = 0;
         int r = 0;
 
         if (!json_object_is_type(o, json_type_array))
                 return -EBADMSG;
-        n = json_object_array_length(o);
-        if (n > 0) {
-                regions = calloc(n, sizeof(RegionState));
-                if (!regions)
-                        return -ENOMEM;
-        }
-        for (size_t i = 0; i < n && r >= 0; i++)
-                r = region_from_json(json_object_array_get_idx(o, i), &regions[i]);
+        r = parse_elements(o, sizeof(RegionState), (void **) &regions, &n, region_parse);
         if (r < 0) {
                 region_states_free(regions, n);
                 return r;
@@ -646,26 +670,6 @@ static int cxl_region_from_json(json_object *o, CxlRegionState *g) {
         return r;
 }
 
-/* The array under key into a fresh *ret of elements of size size; *ret_n is set as soon as
- * *ret is, so that the caller's done function frees what an error left. */
-static int parse_array(json_object *o, const char *key, size_t size, void **ret, size_t *ret_n,
-                       int (*parse)(json_object *, void *)) {
-        json_object *a;
-        size_t n = 0;
-        int r = 0;
-
-        a = get_array(o, key, &n, &r);
-        if (r < 0 || n == 0)
-                return r;
-        *ret = calloc(n, size);
-        if (!*ret)
-                return -ENOMEM;
-        *ret_n = n;
-        for (size_t i = 0; i < n && r >= 0; i++)
-                r = parse(json_object_array_get_idx(a, i), (uint8_t *) *ret + i * size);
-        return r;
-}
-
 static int memdev_parse(json_object *o, void *p) {
         return memdev_from_json(o, p);
 }
@@ -716,21 +720,18 @@ static int record_from_json(json_object *o, CxlRecord *c) {
         return r;
 }
 
+static int record_parse(json_object *o, void *p) {
+        return record_from_json(o, p);
+}
+
 int cxl_records_from_json(json_object *o, CxlRecord **ret, size_t *ret_n) {
         CxlRecord *records = NULL;
-        size_t n;
+        size_t n = 0;
         int r = 0;
 
         if (!json_object_is_type(o, json_type_array))
                 return -EBADMSG;
-        n = json_object_array_length(o);
-        if (n > 0) {
-                records = calloc(n, sizeof(CxlRecord));
-                if (!records)
-                        return -ENOMEM;
-        }
-        for (size_t i = 0; i < n && r >= 0; i++)
-                r = record_from_json(json_object_array_get_idx(o, i), &records[i]);
+        r = parse_elements(o, sizeof(CxlRecord), (void **) &records, &n, record_parse);
         if (r < 0) {
                 cxl_records_free(records, n);
                 return r;
