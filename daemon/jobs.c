@@ -91,6 +91,12 @@ static void handle_line(Manager *m, const char *line) {
 
 static void job_start_next(Manager *m);
 
+void job_result_install_state(Manager *m, JobResult *res) {
+        manager_install_state(m, TAKE_PTR(res->regions), res->n_regions, &res->cxl,
+                              TAKE_PTR(res->cxl_records), res->n_cxl_records);
+        res->n_regions = res->n_cxl_records = 0;
+}
+
 /* In the daemon, a job is over (its worker reported, died, or never started): bring the
  * cache and the state up to date, answer the caller, and at start tell systemd. */
 static void job_done(Manager *m, const Job *j, JobResult *res) {
@@ -99,12 +105,7 @@ static void job_done(Manager *m, const Job *j, JobResult *res) {
         /* the cache becomes what the worker read last; a worker that died mid-way read
          * nothing to trust: read again */
         if (res->has_state) {
-                manager_install_state(m, res->regions, res->n_regions, &res->cxl, res->cxl_records,
-                                      res->n_cxl_records);
-                res->regions = NULL;
-                res->n_regions = 0;
-                res->cxl_records = NULL;
-                res->n_cxl_records = 0;
+                job_result_install_state(m, res);
                 m->state_read_usec = res->read_usec;
                 if (m->refresh_pending && res->read_usec >= m->refresh_pending_since)
                         m->refresh_pending = false;

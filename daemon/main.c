@@ -288,9 +288,7 @@ static int run_plan(Manager *m) {
                 return log_error_errno(r, "Cannot read the kernel state with %s: %m", worker_path());
         if (!res.has_state)
                 return log_error_errno(res.r < 0 ? res.r : -EIO, "Cannot read the kernel state: %m");
-        manager_install_state(m, TAKE_PTR(res.regions), res.n_regions, &res.cxl, TAKE_PTR(res.cxl_records),
-                              res.n_cxl_records);
-        res.n_regions = res.n_cxl_records = 0;
+        job_result_install_state(m, &res);
         r = manager_plan(m, &plan);
         if (r < 0)
                 return r;

@@ -140,6 +140,8 @@ int manager_enqueue_read(Manager *m, bool start);
  * --load-modules. */
 int worker_run_sync(Manager *m, const Job *j, JobResult *res);
 int worker_spawn(Manager *m, const Job *j, pid_t *ret_pid, int *ret_fd);
+/* A worker's state (res->has_state) into the cache, taken from res. */
+void job_result_install_state(Manager *m, JobResult *res);
 /* SIGTERM: answer and drop what waits, exit when the running worker is done. */
 void manager_shutdown(Manager *m);
 bool manager_busy(const Manager *m);
