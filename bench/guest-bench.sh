@@ -568,6 +568,14 @@ mem() {
         awk '/^Rss:/ {r = $2} /^Pss:/ {p = $2} /^Private_Clean:/ {pc = $2} /^Private_Dirty:/ {pd = $2}
              END {print r, p, pc + pd, pd}' "/proc/$1/smaps_rollup"
 }
+# prof_private PID KIND: the private (USS) kB per mapping name, the largest first: where
+# the goal's figure is
+prof_private() {
+        awk -v kind="$2" '/^[0-9a-f]+-[0-9a-f]+ / { name = NF >= 6 ? $6 : "[anon]" }
+             /^Private_(Clean|Dirty):/ { priv[name] += $2 }
+             END { for (n in priv) if (priv[n] > 0) printf "PROF %s %6d kB %s\n", kind, priv[n], n }' \
+                "/proc/$1/smaps" | sort -k3 -rn | awk 'NR <= 14'
+}
 if want footprint; then
         # a daemon that did the provisioning itself: a fresh start, Apply of the 32
         log "footprint: a new daemon provisions $NSPEED namespaces"
@@ -611,6 +619,7 @@ if want footprint; then
              /^Rss:/ { rss[name] += $2 }
              END { for (n in rss) if (rss[n] > 0) printf "PROF rss %6d kB %s\n", rss[n], n }' \
                 "/proc/$pid/smaps" | sort -k3 -rn | awk 'NR <= 12'
+        prof_private "$pid" private
         sleep 5 # the refresh timers of the last changes
         read -r u0 s0 < <(ticks "$pid")
         log "footprint: $IDLE idle seconds"
@@ -624,6 +633,7 @@ if want footprint; then
         for ((i = 0; i < 100; i++)); do manager Plan > /dev/null; done
         out foot.rss_kb_plans "$(rss_kb "$pid")"
         out foot.mem_plans "$(mem "$pid")"
+        prof_private "$pid" private_plans
         out foot.hwm_kb_plans "$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")"
 fi
 

@@ -137,7 +137,7 @@ static void worker_finished(Manager *m) {
         m->worker_source = sd_event_source_disable_unref(m->worker_source);
         m->worker_fd = safe_close(m->worker_fd);
         m->worker_buf = mfree(m->worker_buf);
-        m->worker_buf_len = 0;
+        m->worker_buf_len = m->worker_buf_size = 0;
         while (waitpid(m->worker_pid, &status, 0) < 0 && errno == EINTR)
                 ;
         if (!m->worker_result_seen) {
@@ -166,25 +166,32 @@ static void worker_finished(Manager *m) {
         job_start_next(m);
 }
 
+/* The worker's pipe is read straight into the heap buffer, not through a buffer on the
+ * stack: stack pages touched once stay resident for the daemon's lifetime, heap pages are
+ * given back after the job (malloc_trim in worker_finished()). */
+#define WORKER_READ_SIZE ((size_t) 65536) /* a read result carries the whole kernel state */
+
 static int on_worker_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
-        char buf[65536]; /* a read result carries the whole kernel state */
         ssize_t k;
 
-        k = read(fd, buf, sizeof(buf));
+        if (m->worker_buf_size < m->worker_buf_len + WORKER_READ_SIZE + 1) {
+                size_t n = m->worker_buf_len + WORKER_READ_SIZE + 1;
+                char *nb = realloc(m->worker_buf, n);
+                if (!nb) {
+                        log_error("Out of memory reading worker %d's output.", (int) m->worker_pid);
+                        return 0;
+                }
+                m->worker_buf = nb;
+                m->worker_buf_size = n;
+        }
+        k = read(fd, m->worker_buf + m->worker_buf_len, WORKER_READ_SIZE);
         if (k < 0 && (errno == EINTR || errno == EAGAIN))
                 return 0;
         if (k <= 0) {
                 worker_finished(m);
                 return 0;
         }
-        char *nb = realloc(m->worker_buf, m->worker_buf_len + (size_t) k + 1);
-        if (!nb) {
-                log_error("Out of memory reading worker %d's output.", (int) m->worker_pid);
-                return 0;
-        }
-        m->worker_buf = nb;
-        memcpy(m->worker_buf + m->worker_buf_len, buf, (size_t) k);
         m->worker_buf_len += (size_t) k;
         m->worker_buf[m->worker_buf_len] = 0;
 

@@ -5,14 +5,15 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "config-report.h"
 #include "json-format.h"
 #include "manager.h"
-#include "plan-table.h"
 #include "pmemnsd-messages.h"
 #include "util/conf-files.h"
 #include "util/log.h"
@@ -23,7 +24,7 @@
 static const char *arg_config = PMEMNSD_CONF_DIR;
 static bool arg_config_given = false;
 static enum { ACTION_RUN, ACTION_CHECK, ACTION_PLAN, ACTION_LOAD_MODULES } arg_action = ACTION_RUN;
-/* --plan's output: pmemnsctl's options and shapes (lib/plan-table.h) */
+/* --plan's output: pmemnsctl's options and shapes (plan-command.h) */
 static JsonFormat arg_json = JSON_OFF;
 static bool arg_legend = true;
 
@@ -144,70 +145,6 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-static void print_diags(const ConfDiags *d) {
-        for (size_t i = 0; i < d->n; i++) {
-                _cleanup_free_ char *line = conf_diag_format(&d->items[i]);
-                fprintf(stderr, "%s\n", strempty(line));
-        }
-}
-
-static int load_config_or_print(Manager *m) {
-        ConfDiags d = {};
-        int r = manager_load_config(m, &d);
-
-        if (r > 0) {
-                print_diags(&d);
-                /* the same line on a terminal; under the journal an entry an admin can match */
-                log_struct(LOG_ERR, LOG_FIELDS(PMEMNSD_MESSAGE_CONFIG_REJECTED_STR),
-                           "%zu problem%s found.", d.n, d.n == 1 ? "" : "s");
-        }
-        conf_diags_done(&d);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the configuration: %m");
-        return r;
-}
-
-static int print_plan(const Manager *m, const Plan *plan) {
-        _cleanup_free_ PlanTableRow *rows = calloc(MAX(plan->n_rows, (size_t) 1), sizeof(PlanTableRow));
-        int r;
-
-        if (!rows)
-                return log_error_errno(-ENOMEM, "Out of memory.");
-        for (size_t i = 0; i < plan->n_rows; i++) {
-                const PlanRow *row = &plan->rows[i];
-                rows[i] = (PlanTableRow) {
-                        .action = plan_action_to_string(row->action),
-                        .instance = row->spec.name,
-                        .region = row->spec.region,
-                        .mode = plan_row_mode(row),
-                        .size = row->spec.size,
-                        .usable = row->spec.usable,
-                        .start = row->spec.start,
-                        .message = row->message,
-                };
-        }
-        if (arg_json != JSON_OFF) {
-                json_print(stdout, plan_rows_to_json(rows, plan->n_rows), arg_json);
-                return 0;
-        }
-        r = plan_table_print(stdout, rows, plan->n_rows, arg_legend);
-        if (r < 0)
-                return log_error_errno(r, "Failed to print the plan: %m");
-        if (!arg_legend)
-                return 0;
-        for (size_t i = 0; i < plan->n_regions; i++) {
-                const RegionPlan *rp = &plan->regions[i];
-                if (rp->selector < 0)
-                        printf("%s: no region selector matches\n", rp->region);
-                else
-                        printf("%s: selector '%s', granularity %s, %s lost to alignment%s\n", rp->region,
-                               m->config.selectors[rp->selector].name, FORMAT_SIZE(rp->granularity),
-                               FORMAT_SIZE(rp->lost_to_alignment),
-                               rp->init_labels ? ", labels to be initialised" : "");
-        }
-        return 0;
-}
-
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
         struct timespec ts;
@@ -246,7 +183,7 @@ static void print_files(Manager *m) {
 }
 
 static int run_check(Manager *m) {
-        int r = load_config_or_print(m);
+        int r = manager_load_config_or_print(m);
 
         if (r != 0)
                 return r < 0 ? r : -EINVAL;
@@ -277,22 +214,19 @@ static int run_load_modules(Manager *m) {
         return 0;
 }
 
-static int run_plan(Manager *m) {
-        _cleanup_(plan_done) Plan plan = {};
-        _cleanup_(job_result_done) JobResult res = {};
-        int r;
+/* pmemnsd --plan becomes pmemnsd-worker (plan-command.h): reading the kernel state needs
+ * libndctl and libcxl, and the table libsmartcols, which the daemon does not link. The
+ * options were checked here; the worker gets them in one spelling. */
+static int run_plan(void) {
+        const char *path = worker_path();
+        const char *argv[] = {
+                "pmemnsd", "--plan", "--config", arg_config, "--json", json_format_to_string(arg_json),
+                arg_legend ? NULL : "--no-legend", NULL,
+        };
 
-        /* the kernel state, read by the worker (the daemon does not link libndctl) */
-        r = worker_run_sync(m, &(Job) { .kind = JOB_READ }, &res);
-        if (r < 0)
-                return log_error_errno(r, "Cannot read the kernel state with %s: %m", worker_path());
-        if (!res.has_state)
-                return log_error_errno(res.r < 0 ? res.r : -EIO, "Cannot read the kernel state: %m");
-        job_result_install_state(m, &res);
-        r = manager_plan(m, &plan);
-        if (r < 0)
-                return r;
-        return print_plan(m, &plan);
+        (void) fflush(stdout);
+        execv(path, (char **) argv);
+        return log_error_errno(-errno, "Cannot run %s for --plan: %m", path);
 }
 
 static int setup_signals(Manager *m) {
@@ -366,6 +300,9 @@ static int run(int argc, char *argv[]) {
         if (r <= 0)
                 return r;
 
+        if (arg_action == ACTION_PLAN)
+                return run_plan();
+
         r = manager_new(arg_config, &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the manager: %m");
@@ -383,12 +320,6 @@ static int run(int argc, char *argv[]) {
                 break;
         }
 
-        if (arg_action == ACTION_PLAN) {
-                r = load_config_or_print(m);
-                if (r != 0)
-                        return r < 0 ? r : -EINVAL;
-                return run_plan(m);
-        }
         /* The daemon with a bad configuration stays up with none in force, on the bus to
          * say why, instead of crash-looping into the start limit (gone from the bus). */
         {

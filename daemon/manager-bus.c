@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <uuid.h>
 
 #include "bus.h"
 #include "polkit.h"
@@ -278,11 +277,11 @@ static int method_create_namespace(sd_bus_message *msg, void *userdata, sd_bus_e
         if (ns_options_check(req.mode, req.align, req.map, req.sector_size, &why) < 0)
                 return bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", why);
         if (!name) {
-                uuid_t u;
-                char s[40];
-                uuid_generate(u);
-                uuid_unparse_lower(u, s);
-                snprintf(generated, sizeof(generated), "ns-%.8s", s);
+                sd_id128_t u;
+                r = sd_id128_randomize(&u);
+                if (r < 0)
+                        return r;
+                snprintf(generated, sizeof(generated), "ns-%.8s", SD_ID128_TO_STRING(u));
                 name = generated;
         }
         /* the name's uniqueness is the manager's to judge: it re-checks on a fresh view */

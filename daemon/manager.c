@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <uuid.h>
 
 #include <systemd/sd-daemon.h>
 

@@ -79,7 +79,7 @@ typedef struct Manager {
         int worker_fd;
         sd_event_source *worker_source;
         char *worker_buf;
-        size_t worker_buf_len;
+        size_t worker_buf_len, worker_buf_size;
         JobResult worker_result;
         bool worker_result_seen;
         unsigned progress_done, progress_total; /* the Progress property */

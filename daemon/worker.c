@@ -2,9 +2,11 @@
 /* pmemnsd-worker: carries out one job of the daemon (jobs.h) and exits. It reads the job
  * and the configuration in force from stdin, does the kernel work through libndctl,
  * libdaxctl, libcxl and libkmod with the same code the daemon once ran itself, and writes
- * progress and the result, with the kernel state it read last, to stdout. Not for humans:
- * installed under libexecdir, run by pmemnsd only. */
+ * progress and the result, with the kernel state it read last, to stdout. pmemnsd --plan
+ * becomes this program too (plan-command.h). Not for humans: installed under libexecdir,
+ * run by pmemnsd only. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -16,6 +18,7 @@
 #include "job-json.h"
 #include "manager.h"
 #include "nvdimm/nvdimm.h"
+#include "plan-command.h"
 #include "util/fault.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -59,6 +62,14 @@ static void recover_auto_online(void) {
                 log_notice("%s", msg);
         else if (r < 0 && msg)
                 log_warning("%s", msg);
+}
+
+/* pmemnsd --log-level L sets PMEMNSD_LOG_LEVEL for its workers */
+static void set_log_level_from_env(void) {
+        const char *level = getenv("PMEMNSD_LOG_LEVEL");
+
+        if (level && log_parse_level(level) >= 0)
+                log_set_max_level(log_parse_level(level));
 }
 
 static uint64_t now_usec(void) {
@@ -127,16 +138,11 @@ static int run(void) {
         ConfDiags d = {};
         Config c = {};
         Job j = {};
-        const char *level;
         int r;
 
-        /* journalctl -t pmemnsd finds the worker's entries with the daemon's (log-struct.c) */
-        program_invocation_short_name = (char *) "pmemnsd";
         log_set_target(getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID") ? LOG_TARGET_JOURNAL
                                                                            : LOG_TARGET_STDERR);
-        level = getenv("PMEMNSD_LOG_LEVEL");
-        if (level && log_parse_level(level) >= 0)
-                log_set_max_level(log_parse_level(level));
+        set_log_level_from_env();
         /* a kill at a fault point in the worker is the daemon's crash too: the service crash
          * and power cut the fault suite simulates (kill-worker kills the worker alone) */
         fault_also_hit(getppid());
@@ -185,7 +191,53 @@ static int run(void) {
         return out ? 0 : -ENOMEM;
 }
 
+/* pmemnsd --plan, which execs this program with its options checked and spelled out:
+ * --plan --config DIR --json MODE [--no-legend] */
+static int run_plan(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "plan", no_argument, NULL, 'p' },
+                { "config", required_argument, NULL, 'c' },
+                { "json", required_argument, NULL, 'j' },
+                { "no-legend", no_argument, NULL, 'n' },
+                {},
+        };
+        const char *config = PMEMNSD_CONF_DIR;
+        JsonFormat json = JSON_OFF;
+        bool legend = true;
+        int c, l;
+
+        log_set_target(getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID") ? LOG_TARGET_JOURNAL
+                                                                           : LOG_TARGET_STDERR);
+        set_log_level_from_env();
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 'p':
+                        break;
+                case 'c':
+                        config = optarg;
+                        break;
+                case 'j':
+                        l = json_format_from_string(optarg);
+                        if (l < 0)
+                                return log_error_errno(l, "Invalid --json mode '%s'.", optarg);
+                        json = l;
+                        break;
+                case 'n':
+                        legend = false;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc)
+                return log_error_errno(SYNTHETIC_ERRNO(EINVAL), "Unexpected argument '%s'.", argv[optind]);
+        return plan_command(config, json, legend);
+}
+
 int main(int argc, char *argv[]) {
+        /* journalctl -t pmemnsd finds the worker's entries with the daemon's (log-struct.c) */
+        program_invocation_short_name = (char *) "pmemnsd";
+        if (argc > 1 && streq(argv[1], "--plan"))
+                return run_plan(argc, argv) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         if (argc > 1) {
                 fprintf(stderr, "%s takes no arguments: it is run by pmemnsd, which writes the job "
                         "on its stdin.\n", argv[0]);

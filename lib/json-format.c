@@ -15,6 +15,10 @@ int json_format_from_string(const char *s) {
         return -EINVAL;
 }
 
+const char *json_format_to_string(JsonFormat f) {
+        return f == JSON_PRETTY ? "pretty" : f == JSON_SHORT ? "short" : "off";
+}
+
 JsonFormat json_format_auto(FILE *f) {
         return isatty(fileno(f)) ? JSON_PRETTY : JSON_SHORT;
 }

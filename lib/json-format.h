@@ -17,6 +17,7 @@ typedef enum JsonFormat {
 
 /* "pretty", "short", "off"; NULL (--json alone) is pretty. -EINVAL otherwise. */
 int json_format_from_string(const char *s);
+const char *json_format_to_string(JsonFormat f);
 /* -j: pretty on a terminal, short otherwise (systemd's -j) */
 JsonFormat json_format_auto(FILE *f);
 /* Prints j and a newline on f; takes j. */
