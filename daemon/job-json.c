@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "job-json.h"
+#include "json-read.h"
 #include "manager.h"
 #include "state-json.h"
 #include "util/macro.h"
@@ -39,43 +40,9 @@ void json_write_line(int fd, json_object *o) {
         }
 }
 
+/* Every key is written, null for a NULL string: the reader is strict (json-read.h). */
 static void add_string(json_object *o, const char *key, const char *value) {
-        if (value)
-                json_object_object_add(o, key, json_object_new_string(value));
-}
-
-/* A copy of o's string member key in *dst (left alone when o has none). */
-static int dup_string(json_object *o, const char *key, char **dst) {
-        json_object *v;
-
-        if (!json_object_object_get_ex(o, key, &v))
-                return 0;
-        if (!json_object_is_type(v, json_type_string))
-                return -EBADMSG;
-        *dst = strdup(json_object_get_string(v));
-        return *dst ? 0 : -ENOMEM;
-}
-
-static int get_u64(json_object *o, const char *key, uint64_t *ret) {
-        json_object *v;
-
-        if (!json_object_object_get_ex(o, key, &v))
-                return 0;
-        if (!json_object_is_type(v, json_type_int))
-                return -EBADMSG;
-        *ret = json_object_get_uint64(v);
-        return 0;
-}
-
-static int get_int(json_object *o, const char *key, int *ret) {
-        json_object *v;
-
-        if (!json_object_object_get_ex(o, key, &v))
-                return 0;
-        if (!json_object_is_type(v, json_type_int))
-                return -EBADMSG;
-        *ret = json_object_get_int(v);
-        return 0;
+        json_object_object_add(o, key, json_string_or_null(value));
 }
 
 /* ---- the job ------------------------------------------------------------------------ */
@@ -110,67 +77,76 @@ json_object *job_to_json(const Job *j, const Config *config) {
                 json_object_object_add(r, "align", json_object_new_uint64(j->request.align));
                 json_object_object_add(r, "sector_size", json_object_new_uint64(j->request.sector_size));
                 json_object_object_add(o, "create", r);
-        }
+        } else
+                json_object_object_add(o, "create", NULL);
         add_string(o, "ns_dev", j->ns_dev);
         return TAKE_PTR(o);
 }
 
 static int config_from_json(json_object *c, Config *ret, ConfDiags *diags) {
         _cleanup_free_ const char **paths = NULL, **texts = NULL;
-        json_object *files, *v;
-        size_t n;
+        json_object *files;
+        bool main_read = false;
+        size_t n = 0;
+        int r = 0;
 
-        if (!json_object_object_get_ex(c, "files", &files) || !json_object_is_type(files, json_type_array))
-                return -EBADMSG;
-        n = json_object_array_length(files);
+        files = json_member_array(c, "files", &n, &r);
+        json_member_bool(c, "main_read", &main_read, &r);
+        if (r < 0)
+                return r;
         paths = calloc(n + 1, sizeof(char *));
         texts = calloc(n + 1, sizeof(char *));
         if (!paths || !texts)
                 return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                json_object *f = json_object_array_get_idx(files, i), *p, *t;
-                if (!json_object_object_get_ex(f, "path", &p) || !json_object_is_type(p, json_type_string) ||
-                    !json_object_object_get_ex(f, "text", &t) || !json_object_is_type(t, json_type_string))
-                        return -EBADMSG;
-                paths[i] = json_object_get_string(p);
-                texts[i] = json_object_get_string(t);
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                json_object *f = json_object_array_get_idx(files, i);
+                paths[i] = json_member_name(f, "path", &r);
+                texts[i] = json_member_name(f, "text", &r);
         }
-        bool main_read = json_object_object_get_ex(c, "main_read", &v) && json_object_get_boolean(v);
+        if (r < 0)
+                return r;
         return config_load_texts(paths, texts, n, main_read, ret, diags);
 }
 
 int job_from_json(json_object *o, Job *j, Config *ret_config, ConfDiags *diags) {
-        json_object *v, *c;
-        int r;
+        json_object *c, *config;
+        const char *kind;
+        int r = 0;
 
         *j = (Job) {};
-        if (!json_object_object_get_ex(o, "job", &v) || !json_object_is_type(v, json_type_string))
-                return -EBADMSG;
-        j->kind = job_kind_from_string(json_object_get_string(v));
+        kind = json_member_name(o, "job", &r);
+        json_member_bool(o, "start", &j->start, &r);
+        json_member_str(o, "ns_dev", &j->ns_dev, &r);
+        c = json_member_object(o, "create", &r);
+        config = json_member_object(o, "config", &r);
+        if (r < 0)
+                return r;
+        j->kind = job_kind_from_string(kind);
         if ((int) j->kind < 0)
                 return -EBADMSG;
-        j->start = json_object_object_get_ex(o, "start", &v) && json_object_get_boolean(v);
-        if (dup_string(o, "ns_dev", &j->ns_dev) < 0)
-                return -EBADMSG;
-        if (json_object_object_get_ex(o, "create", &c)) {
+        if (c) {
                 int mode = 0, map = 0;
-                if (dup_string(c, "region", &j->region) < 0 || dup_string(c, "name", &j->name) < 0 ||
-                    !j->region || !j->name || get_int(c, "mode", &mode) < 0 || get_int(c, "map", &map) < 0 ||
-                    get_u64(c, "size", &j->request.size) < 0 || get_u64(c, "align", &j->request.align) < 0 ||
-                    get_u64(c, "sector_size", &j->request.sector_size) < 0)
+                json_member_str(c, "region", &j->region, &r);
+                json_member_str(c, "name", &j->name, &r);
+                json_member_int(c, "mode", &mode, &r);
+                json_member_int(c, "map", &map, &r);
+                json_member_u64(c, "size", &j->request.size, &r);
+                json_member_u64(c, "align", &j->request.align, &r);
+                json_member_u64(c, "sector_size", &j->request.sector_size, &r);
+                if (r < 0 || !j->region || !j->name)
                         return -EBADMSG;
                 j->request.region = j->region;
                 j->request.name = j->name;
                 j->request.mode = mode;
                 j->request.map = map;
         }
-        if (j->kind == JOB_CREATE && !j->region)
+        if (j->kind == JOB_CREATE && !c)
                 return -EBADMSG;
         if (j->kind == JOB_DESTROY && !j->ns_dev)
                 return -EBADMSG;
-        if (!json_object_object_get_ex(o, "config", &c))
+        if (!config)
                 return -EBADMSG;
-        r = config_from_json(c, ret_config, diags);
+        r = config_from_json(config, ret_config, diags);
         return r > 0 ? -EBADMSG : r;
 }
 
@@ -212,27 +188,34 @@ json_object *job_result_to_json(const JobResult *res) {
                 json_object_object_add(s, "cxl_records",
                                        cxl_records_to_json(res->cxl_records, res->n_cxl_records));
                 json_object_object_add(r, "state", s);
-        }
+        } else
+                json_object_object_add(r, "state", NULL);
         json_object_object_add(o, "result", r);
         return o;
 }
 
 static int row_from_json(json_object *o, PlanRow *row) {
-        int action = 0, mode = 0;
-        json_object *v;
+        int action = 0, mode = 0, r = 0;
+        bool cxl = false;
 
         *row = (PlanRow) { .policy = -1 };
-        if (get_int(o, "action", &action) < 0 || action < 0 || action >= _PLAN_ACTION_MAX)
+        json_member_int(o, "action", &action, &r);
+        json_member_str(o, "name", &row->spec.name, &r);
+        json_member_str(o, "region", &row->spec.region, &r);
+        json_member_str(o, "ns_dev", &row->spec.ns_dev, &r);
+        json_member_str(o, "message", &row->message, &r);
+        json_member_int(o, "mode", &mode, &r);
+        json_member_bool(o, "cxl", &cxl, &r);
+        json_member_u64(o, "size", &row->spec.size, &r);
+        json_member_u64(o, "usable", &row->spec.usable, &r);
+        json_member_u64(o, "start", &row->spec.start, &r);
+        if (r < 0)
+                return r;
+        if (action < 0 || action >= _PLAN_ACTION_MAX)
                 return -EBADMSG;
         row->action = action;
-        if (dup_string(o, "name", &row->spec.name) < 0 || dup_string(o, "region", &row->spec.region) < 0 ||
-            dup_string(o, "ns_dev", &row->spec.ns_dev) < 0 || dup_string(o, "message", &row->message) < 0 ||
-            get_int(o, "mode", &mode) < 0 || get_u64(o, "size", &row->spec.size) < 0 ||
-            get_u64(o, "usable", &row->spec.usable) < 0 || get_u64(o, "start", &row->spec.start) < 0)
-                return -EBADMSG;
         row->spec.mode = mode;
-        if (json_object_object_get_ex(o, "cxl", &v) && json_object_get_boolean(v) &&
-            !(row->cxl = calloc(1, sizeof(CxlRow))))
+        if (cxl && !(row->cxl = calloc(1, sizeof(CxlRow))))
                 return -ENOMEM;
         /* strings the rows are shown with must be there */
         if (!row->spec.name && !(row->spec.name = strdup("")))
@@ -243,22 +226,19 @@ static int row_from_json(json_object *o, PlanRow *row) {
 }
 
 static int state_from_json(json_object *s, JobResult *res) {
-        json_object *v;
-        int r;
+        json_object *regions, *cxl, *records;
+        int r = 0;
 
-        if (get_u64(s, "read_usec", &res->read_usec) < 0 || !json_object_object_get_ex(s, "regions", &v))
-                return -EBADMSG;
-        r = region_states_from_json(v, &res->regions, &res->n_regions);
-        if (r < 0)
-                return r;
-        if (!json_object_object_get_ex(s, "cxl", &v))
-                return -EBADMSG;
-        r = cxl_state_from_json(v, &res->cxl);
-        if (r < 0)
-                return r;
-        if (!json_object_object_get_ex(s, "cxl_records", &v))
-                return -EBADMSG;
-        r = cxl_records_from_json(v, &res->cxl_records, &res->n_cxl_records);
+        json_member_u64(s, "read_usec", &res->read_usec, &r);
+        regions = json_member(s, "regions", &r);
+        cxl = json_member(s, "cxl", &r);
+        records = json_member(s, "cxl_records", &r);
+        if (r >= 0)
+                r = region_states_from_json(regions, &res->regions, &res->n_regions);
+        if (r >= 0)
+                r = cxl_state_from_json(cxl, &res->cxl);
+        if (r >= 0)
+                r = cxl_records_from_json(records, &res->cxl_records, &res->n_cxl_records);
         if (r < 0)
                 return r;
         res->has_state = true;
@@ -267,20 +247,23 @@ static int state_from_json(json_object *s, JobResult *res) {
 
 int job_result_from_json(json_object *o, JobResult *res) {
         json_object *rows, *s;
-        int r;
+        size_t n = 0;
+        int r = 0;
 
-        if (get_int(o, "r", &res->r) < 0 || dup_string(o, "error", &res->error) < 0 ||
-            dup_string(o, "region_signature", &res->region_signature) < 0 ||
-            dup_string(o, "cxl_signature", &res->cxl_signature) < 0 || dup_string(o, "ns_dev", &res->ns_dev) < 0)
-                return -EBADMSG;
-        if (json_object_object_get_ex(o, "state", &s)) {
+        json_member_int(o, "r", &res->r, &r);
+        json_member_str(o, "error", &res->error, &r);
+        json_member_str(o, "region_signature", &res->region_signature, &r);
+        json_member_str(o, "cxl_signature", &res->cxl_signature, &r);
+        json_member_str(o, "ns_dev", &res->ns_dev, &r);
+        s = json_member_object(o, "state", &r);
+        rows = json_member_array(o, "rows", &n, &r);
+        if (r < 0)
+                return r;
+        if (s) {
                 r = state_from_json(s, res);
                 if (r < 0)
                         return r;
         }
-        if (!json_object_object_get_ex(o, "rows", &rows) || !json_object_is_type(rows, json_type_array))
-                return -EBADMSG;
-        size_t n = json_object_array_length(rows);
         if (n == 0)
                 return 0;
         res->plan.rows = calloc(n, sizeof(PlanRow));

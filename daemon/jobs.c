@@ -91,6 +91,19 @@ static void handle_line(Manager *m, const char *line) {
 
 static void job_start_next(Manager *m);
 
+void job_result_take_state(JobResult *res, Manager *m, uint64_t read_usec) {
+        res->has_state = true;
+        res->read_usec = read_usec;
+        res->regions = TAKE_PTR(m->regions);
+        res->n_regions = m->n_regions;
+        res->cxl = m->cxl;
+        m->cxl = (CxlState) {};
+        res->cxl_records = TAKE_PTR(m->cxl_records);
+        res->n_cxl_records = m->n_cxl_records;
+        m->n_regions = m->n_cxl_records = 0;
+        manager_index_invalidate(m);
+}
+
 void job_result_install_state(Manager *m, JobResult *res) {
         manager_install_state(m, TAKE_PTR(res->regions), res->n_regions, &res->cxl,
                               TAKE_PTR(res->cxl_records), res->n_cxl_records);

@@ -136,11 +136,12 @@ int manager_enqueue_reconcile(Manager *m, bool probe);
 /* A read of the kernel state for the cache (merged into any job waiting); start: the
  * first, which also settles the auto_online_blocks hand-over and loads modules. */
 int manager_enqueue_read(Manager *m, bool start);
-/* jobs.c: run a worker for j and wait for it (no event loop): pmemnsd --plan and
- * --load-modules. */
+/* jobs.c: run a worker for j and wait for it (no event loop): pmemnsd --load-modules. */
 int worker_run_sync(Manager *m, const Job *j, JobResult *res);
 int worker_spawn(Manager *m, const Job *j, pid_t *ret_pid, int *ret_fd);
-/* A worker's state (res->has_state) into the cache, taken from res. */
+/* The kernel state across the pipe, both ends: in the worker, m's state read at read_usec
+ * into res (has_state), taken from m; in the daemon, res's into the cache, taken from res. */
+void job_result_take_state(JobResult *res, Manager *m, uint64_t read_usec);
 void job_result_install_state(Manager *m, JobResult *res);
 /* SIGTERM: answer and drop what waits, exit when the running worker is done. */
 void manager_shutdown(Manager *m);

@@ -115,19 +115,8 @@ static void run_job(Manager *m, const Job *j, JobResult *res) {
         }
         /* the state the daemon's cache becomes: read after the work */
         uint64_t t = now_usec();
-        if (manager_refresh(m) < 0)
-                return;
-        res->has_state = true;
-        res->read_usec = t;
-        res->regions = TAKE_PTR(m->regions);
-        res->n_regions = m->n_regions;
-        m->n_regions = 0;
-        res->cxl = m->cxl;
-        m->cxl = (CxlState) {};
-        res->cxl_records = TAKE_PTR(m->cxl_records);
-        res->n_cxl_records = m->n_cxl_records;
-        m->n_cxl_records = 0;
-        manager_index_invalidate(m);
+        if (manager_refresh(m) >= 0)
+                job_result_take_state(res, m, t);
 }
 
 static int run(void) {

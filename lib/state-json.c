@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <limits.h>
 
+#include <string.h>
+
+#include "json-read.h"
 #include "state-json.h"
 #include "util/macro.h"
 #include "util/strv.h"
@@ -276,61 +279,22 @@ json_object *cxl_records_to_json(const CxlRecord *records, size_t n) {
         return TAKE_PTR(a);
 }
 
-/* Parsing: each get_*() reads one member into a zeroed struct and keeps the first error in
- * *r; the struct's done function frees whatever was read before an error. */
-
-/* The member; JSON null is NULL. -EBADMSG when the key is missing. */
-static json_object *get(json_object *o, const char *key, int *r) {
-        json_object *v = NULL;
-
-        if (*r >= 0 && !json_object_object_get_ex(o, key, &v))
-                *r = -EBADMSG;
-        return v;
-}
-
-/* A string without NULs in it (the C string would silently stop at one) */
-static const char *string_of(json_object *v) {
-        const char *s;
-
-        if (!json_object_is_type(v, json_type_string))
-                return NULL;
-        s = json_object_get_string(v);
-        return strlen(s) == (size_t) json_object_get_string_len(v) ? s : NULL;
-}
+/* Parsing: each json_member_*() (json-read.h) or get_*() reads one member into a zeroed
+ * struct and keeps the first error in *r; the struct's done function frees whatever was
+ * read before an error. */
 
 static int string_dup(json_object *v, char **ret) {
-        const char *s = string_of(v);
+        const char *s;
 
-        if (!s)
+        if (json_string_of(v, &s) < 0)
                 return -EBADMSG;
         *ret = strdup(s);
         return *ret ? 0 : -ENOMEM;
 }
 
-/* a string or null */
-static void get_str(json_object *o, const char *key, char **ret, int *r) {
-        json_object *v = get(o, key, r);
-
-        if (*r >= 0 && v)
-                *r = string_dup(v, ret);
-}
-
-/* a string, not null */
-static const char *get_name(json_object *o, const char *key, int *r) {
-        json_object *v = get(o, key, r);
-        const char *s;
-
-        if (*r < 0)
-                return NULL;
-        s = string_of(v);
-        if (!s)
-                *r = -EBADMSG;
-        return s;
-}
-
 /* into a char[37] (uuid, boot id): 36 characters at most */
 static void get_uuid(json_object *o, const char *key, char ret[static 37], int *r) {
-        const char *s = get_name(o, key, r);
+        const char *s = json_member_name(o, key, r);
 
         if (*r < 0)
                 return;
@@ -341,80 +305,9 @@ static void get_uuid(json_object *o, const char *key, char ret[static 37], int *
         strcpy(ret, s);
 }
 
-static int u64_of(json_object *v, uint64_t *ret) {
-        /* json-c keeps integers above INT64_MAX as uint64 and gives them as INT64_MAX from
-         * json_object_get_int64(): it is negative only when the value is. A double (1.0) is
-         * not what put_u64() makes. */
-        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
-                return -EBADMSG;
-        *ret = json_object_get_uint64(v);
-        return 0;
-}
-
-static void get_u64(json_object *o, const char *key, uint64_t *ret, int *r) {
-        json_object *v = get(o, key, r);
-
-        if (*r >= 0)
-                *r = u64_of(v, ret);
-}
-
-static void get_uint(json_object *o, const char *key, unsigned *ret, int *r) {
-        uint64_t u = 0;
-
-        get_u64(o, key, &u, r);
-        if (*r < 0)
-                return;
-        if (u > UINT_MAX)
-                *r = -EBADMSG;
-        else
-                *ret = u;
-}
-
-static void get_int(json_object *o, const char *key, int *ret, int *r) {
-        json_object *v = get(o, key, r);
-        int64_t i;
-
-        if (*r < 0)
-                return;
-        if (!json_object_is_type(v, json_type_int)) {
-                *r = -EBADMSG;
-                return;
-        }
-        i = json_object_get_int64(v); /* a uint64 above INT64_MAX comes as INT64_MAX */
-        if (i < INT_MIN || i > INT_MAX)
-                *r = -EBADMSG;
-        else
-                *ret = i;
-}
-
-static void get_bool(json_object *o, const char *key, bool *ret, int *r) {
-        json_object *v = get(o, key, r);
-
-        if (*r < 0)
-                return;
-        if (!json_object_is_type(v, json_type_boolean))
-                *r = -EBADMSG;
-        else
-                *ret = json_object_get_boolean(v);
-}
-
-/* an array (not null); its length in *ret_n */
-static json_object *get_array(json_object *o, const char *key, size_t *ret_n, int *r) {
-        json_object *v = get(o, key, r);
-
-        if (*r < 0)
-                return NULL;
-        if (!json_object_is_type(v, json_type_array)) {
-                *r = -EBADMSG;
-                return NULL;
-        }
-        *ret_n = json_object_array_length(v);
-        return v;
-}
-
 /* null or an array of strings, into a NULL-terminated list */
 static void get_strv(json_object *o, const char *key, char ***ret, int *r) {
-        json_object *v = get(o, key, r);
+        json_object *v = json_member(o, key, r);
         _cleanup_(strv_freep) char **l = NULL;
         size_t n;
 
@@ -440,7 +333,7 @@ static void get_strv(json_object *o, const char *key, char ***ret, int *r) {
 
 /* An array of want entries, each a string or null; null for the whole is NULL. */
 static void get_strings(json_object *o, const char *key, size_t want, char ***ret, int *r) {
-        json_object *v = get(o, key, r);
+        json_object *v = json_member(o, key, r);
         char **l;
 
         if (*r < 0 || !v)
@@ -468,7 +361,7 @@ static void get_strings(json_object *o, const char *key, size_t want, char ***re
  * empty optional one is not, for the NULL test of the caller to see it the same. */
 static void get_u64s(json_object *o, const char *key, bool optional, uint64_t **ret, size_t *ret_n,
                      int *r) {
-        json_object *v = get(o, key, r);
+        json_object *v = json_member(o, key, r);
         _cleanup_free_ uint64_t *a = NULL;
         size_t n;
 
@@ -493,7 +386,7 @@ static void get_u64s(json_object *o, const char *key, bool optional, uint64_t **
                 return;
         }
         for (size_t i = 0; i < n; i++) {
-                *r = u64_of(json_object_array_get_idx(v, i), &a[i]);
+                *r = json_u64_of(json_object_array_get_idx(v, i), &a[i]);
                 if (*r < 0)
                         return;
         }
@@ -526,7 +419,7 @@ static int parse_array(json_object *o, const char *key, size_t size, void **ret,
         size_t n = 0;
         int r = 0;
 
-        a = get_array(o, key, &n, &r);
+        a = json_member_array(o, key, &n, &r);
         if (r < 0 || n == 0)
                 return r;
         return parse_elements(a, size, ret, ret_n, parse);
@@ -538,27 +431,27 @@ static int ns_from_json(json_object *o, NsState *n) {
 
         if (!json_object_is_type(o, json_type_object))
                 return -EBADMSG;
-        get_str(o, "dev", &n->dev, &r);
-        get_str(o, "name", &n->name, &r);
-        get_str(o, "uuid", &n->uuid, &r);
-        mode = get_name(o, "mode", &r);
+        json_member_str(o, "dev", &n->dev, &r);
+        json_member_str(o, "name", &n->name, &r);
+        json_member_str(o, "uuid", &n->uuid, &r);
+        mode = json_member_name(o, "mode", &r);
         if (r >= 0 && (n->mode = ns_mode_from_string(mode)) < 0)
                 r = -EBADMSG;
-        get_u64(o, "start", &n->start, &r);
-        get_u64(o, "size", &n->size, &r);
-        get_u64(o, "usable", &n->usable, &r);
-        map = get_name(o, "map", &r);
+        json_member_u64(o, "start", &n->start, &r);
+        json_member_u64(o, "size", &n->size, &r);
+        json_member_u64(o, "usable", &n->usable, &r);
+        map = json_member_name(o, "map", &r);
         if (r >= 0 && (n->map = ns_map_from_string(map)) < 0)
                 r = -EBADMSG;
-        get_u64(o, "align", &n->align, &r);
-        get_bool(o, "enabled", &n->enabled, &r);
-        get_str(o, "signature", &n->signature, &r);
-        get_bool(o, "blank", &n->blank, &r);
-        get_str(o, "blockdev", &n->blockdev, &r);
-        get_str(o, "chardev", &n->chardev, &r);
-        get_bool(o, "system_ram", &n->system_ram, &r);
-        get_str(o, "inactive", &n->inactive, &r);
-        get_bool(o, "inflight", &n->inflight, &r);
+        json_member_u64(o, "align", &n->align, &r);
+        json_member_bool(o, "enabled", &n->enabled, &r);
+        json_member_str(o, "signature", &n->signature, &r);
+        json_member_bool(o, "blank", &n->blank, &r);
+        json_member_str(o, "blockdev", &n->blockdev, &r);
+        json_member_str(o, "chardev", &n->chardev, &r);
+        json_member_bool(o, "system_ram", &n->system_ram, &r);
+        json_member_str(o, "inactive", &n->inactive, &r);
+        json_member_bool(o, "inflight", &n->inflight, &r);
         return r;
 }
 
@@ -571,22 +464,22 @@ static int region_from_json(json_object *o, RegionState *g) {
 
         if (!json_object_is_type(o, json_type_object))
                 return -EBADMSG;
-        get_str(o, "dev", &g->dev, &r);
-        get_str(o, "type", &g->type, &r);
-        get_str(o, "provider", &g->provider, &r);
-        get_int(o, "numa_node", &g->numa_node, &r);
-        get_u64(o, "start", &g->start, &r);
-        get_u64(o, "size", &g->size, &r);
-        get_u64(o, "align", &g->align, &r);
-        get_uint(o, "ways", &g->ways, &r);
+        json_member_str(o, "dev", &g->dev, &r);
+        json_member_str(o, "type", &g->type, &r);
+        json_member_str(o, "provider", &g->provider, &r);
+        json_member_int(o, "numa_node", &g->numa_node, &r);
+        json_member_u64(o, "start", &g->start, &r);
+        json_member_u64(o, "size", &g->size, &r);
+        json_member_u64(o, "align", &g->align, &r);
+        json_member_uint(o, "ways", &g->ways, &r);
         get_strv(o, "memdevs", &g->memdevs, &r);
-        get_str(o, "assembled_as", &g->assembled_as, &r);
-        get_bool(o, "labeled", &g->labeled, &r);
-        get_bool(o, "can_init_labels", &g->can_init_labels, &r);
-        get_bool(o, "labels_v1_2", &g->labels_v1_2, &r);
-        get_bool(o, "enabled", &g->enabled, &r);
-        get_u64(o, "available_size", &g->available_size, &r);
-        get_u64(o, "max_available_extent", &g->max_available_extent, &r);
+        json_member_str(o, "assembled_as", &g->assembled_as, &r);
+        json_member_bool(o, "labeled", &g->labeled, &r);
+        json_member_bool(o, "can_init_labels", &g->can_init_labels, &r);
+        json_member_bool(o, "labels_v1_2", &g->labels_v1_2, &r);
+        json_member_bool(o, "enabled", &g->enabled, &r);
+        json_member_u64(o, "available_size", &g->available_size, &r);
+        json_member_u64(o, "max_available_extent", &g->max_available_extent, &r);
         if (r < 0)
                 return r;
         return parse_array(o, "namespaces", sizeof(NsState), (void **) &g->namespaces, &g->n_namespaces,
@@ -619,15 +512,15 @@ static int memdev_from_json(json_object *o, CxlMemdevState *m) {
 
         if (!json_object_is_type(o, json_type_object))
                 return -EBADMSG;
-        get_str(o, "dev", &m->dev, &r);
-        get_u64(o, "serial", &m->serial, &r);
-        get_u64(o, "pmem_size", &m->pmem_size, &r);
-        get_u64(o, "pmem_free", &m->pmem_free, &r);
-        get_str(o, "host", &m->host, &r);
-        get_str(o, "port", &m->port, &r);
-        get_str(o, "endpoint", &m->endpoint, &r);
-        get_str(o, "free_decoder", &m->free_decoder, &r);
-        get_bool(o, "enabled", &m->enabled, &r);
+        json_member_str(o, "dev", &m->dev, &r);
+        json_member_u64(o, "serial", &m->serial, &r);
+        json_member_u64(o, "pmem_size", &m->pmem_size, &r);
+        json_member_u64(o, "pmem_free", &m->pmem_free, &r);
+        json_member_str(o, "host", &m->host, &r);
+        json_member_str(o, "port", &m->port, &r);
+        json_member_str(o, "endpoint", &m->endpoint, &r);
+        json_member_str(o, "free_decoder", &m->free_decoder, &r);
+        json_member_bool(o, "enabled", &m->enabled, &r);
         return r;
 }
 
@@ -636,13 +529,13 @@ static int decoder_from_json(json_object *o, CxlRootDecoderState *d) {
 
         if (!json_object_is_type(o, json_type_object))
                 return -EBADMSG;
-        get_str(o, "dev", &d->dev, &r);
-        get_bool(o, "pmem_capable", &d->pmem_capable, &r);
-        get_u64(o, "start", &d->start, &r);
-        get_u64(o, "size", &d->size, &r);
-        get_u64(o, "available", &d->available, &r);
-        get_uint(o, "ways", &d->ways, &r);
-        get_uint(o, "granularity", &d->granularity, &r);
+        json_member_str(o, "dev", &d->dev, &r);
+        json_member_bool(o, "pmem_capable", &d->pmem_capable, &r);
+        json_member_u64(o, "start", &d->start, &r);
+        json_member_u64(o, "size", &d->size, &r);
+        json_member_u64(o, "available", &d->available, &r);
+        json_member_uint(o, "ways", &d->ways, &r);
+        json_member_uint(o, "granularity", &d->granularity, &r);
         get_strv(o, "targets", &d->targets, &r);
         get_u64s(o, "reachable", false, &d->reachable, &d->n_reachable, &r);
         return r;
@@ -653,20 +546,20 @@ static int cxl_region_from_json(json_object *o, CxlRegionState *g) {
 
         if (!json_object_is_type(o, json_type_object))
                 return -EBADMSG;
-        get_str(o, "dev", &g->dev, &r);
-        get_str(o, "decoder", &g->decoder, &r);
+        json_member_str(o, "dev", &g->dev, &r);
+        json_member_str(o, "decoder", &g->decoder, &r);
         get_uuid(o, "uuid", g->uuid, &r);
-        get_str(o, "type", &g->type, &r);
-        get_u64(o, "start", &g->start, &r);
-        get_u64(o, "size", &g->size, &r);
-        get_uint(o, "ways", &g->ways, &r);
-        get_uint(o, "granularity", &g->granularity, &r);
+        json_member_str(o, "type", &g->type, &r);
+        json_member_u64(o, "start", &g->start, &r);
+        json_member_u64(o, "size", &g->size, &r);
+        json_member_uint(o, "ways", &g->ways, &r);
+        json_member_uint(o, "granularity", &g->granularity, &r);
         get_u64s(o, "targets", false, &g->targets, &g->n_targets, &r);
         get_strings(o, "target_decoders", g->n_targets, &g->target_decoders, &r);
-        get_bool(o, "committed", &g->committed, &r);
-        get_bool(o, "enabled", &g->enabled, &r);
-        get_str(o, "nd_region", &g->nd_region, &r);
-        get_str(o, "nd_bus", &g->nd_bus, &r);
+        json_member_bool(o, "committed", &g->committed, &r);
+        json_member_bool(o, "enabled", &g->enabled, &r);
+        json_member_str(o, "nd_region", &g->nd_region, &r);
+        json_member_str(o, "nd_bus", &g->nd_bus, &r);
         return r;
 }
 
@@ -707,15 +600,15 @@ static int record_from_json(json_object *o, CxlRecord *c) {
 
         if (!json_object_is_type(o, json_type_object))
                 return -EBADMSG;
-        get_str(o, "name", &c->name, &r);
+        json_member_str(o, "name", &c->name, &r);
         get_uuid(o, "uuid", c->uuid, &r);
         get_u64s(o, "memdevs", false, &c->memdevs, &c->n_memdevs, &r);
         get_u64s(o, "dpa_before", true, &c->dpa_before, &c->n_memdevs, &r);
-        get_u64(o, "size", &c->size, &r);
-        get_uint(o, "granularity", &c->granularity, &r);
+        json_member_u64(o, "size", &c->size, &r);
+        json_member_uint(o, "granularity", &c->granularity, &r);
         get_strv(o, "decoders", &c->decoders, &r);
-        get_bool(o, "assembled", &c->assembled, &r);
-        get_str(o, "creating", &c->creating, &r);
+        json_member_bool(o, "assembled", &c->assembled, &r);
+        json_member_str(o, "creating", &c->creating, &r);
         get_uuid(o, "boot_id", c->boot_id, &r);
         return r;
 }

@@ -277,13 +277,32 @@ TEST(a_job_and_its_result_cross_to_the_worker_and_back) {
         free(k.name);
         free(k.ns_dev);
         json_object_put(back);
+
+        /* strict (json-read.h): the job without any one of its keys is refused */
+        json_object_object_foreach(o, key, val) {
+                json_object *t = json_tokener_parse(json_object_to_json_string(o));
+                Job k2 = {};
+                Config c2 = {};
+                ConfDiags d2 = {};
+
+                (void) val;
+                json_object_object_del(t, key);
+                CHECK_INT(job_from_json(t, &k2, &c2, &d2), -EBADMSG);
+                free(k2.region);
+                free(k2.name);
+                free(k2.ns_dev);
+                conf_diags_done(&d2);
+                json_object_put(t);
+        }
         json_object_put(o);
 
         /* a job that is not one, or without its configuration: refused */
-        back = json_tokener_parse("{\"job\":\"format-disk\",\"config\":{\"files\":[]}}");
+        back = json_tokener_parse("{\"job\":\"format-disk\",\"start\":false,\"ns_dev\":null,"
+                                  "\"create\":null,\"config\":{\"files\":[],\"main_read\":false}}");
         CHECK_INT(job_from_json(back, &k, &c, &d), -EBADMSG);
         json_object_put(back);
-        back = json_tokener_parse("{\"job\":\"read\"}");
+        back = json_tokener_parse("{\"job\":\"read\",\"start\":false,\"ns_dev\":null,\"create\":null,"
+                                  "\"config\":null}");
         CHECK_INT(job_from_json(back, &k, &c, &d), -EBADMSG);
         json_object_put(back);
 
@@ -302,6 +321,29 @@ TEST(a_job_and_its_result_cross_to_the_worker_and_back) {
         if (got.n_regions == 1) {
                 CHECK_STR(got.regions[0].dev, "region0");
                 CHECK_INT(got.regions[0].n_namespaces, 2);
+        }
+        /* strict: without any one of its keys, or a row's size not a number, refused */
+        json_object_object_foreach(inner, rkey, rval) {
+                json_object *t = json_tokener_parse(json_object_to_json_string(inner));
+                JobResult g2 = {};
+
+                (void) rval;
+                json_object_object_del(t, rkey);
+                CHECK_INT(job_result_from_json(t, &g2), -EBADMSG);
+                job_result_done(&g2);
+                json_object_put(t);
+        }
+        CHECK(m->plan.n_rows > 0);
+        {
+                json_object *t = json_tokener_parse(json_object_to_json_string(inner)), *rows, *row;
+                JobResult g2 = {};
+
+                CHECK(json_object_object_get_ex(t, "rows", &rows));
+                row = json_object_array_get_idx(rows, 0);
+                json_object_object_add(row, "size", json_object_new_string("1"));
+                CHECK_INT(job_result_from_json(t, &g2), -EBADMSG);
+                job_result_done(&g2);
+                json_object_put(t);
         }
         manager_install_state(m, got.regions, got.n_regions, &got.cxl, got.cxl_records, got.n_cxl_records);
         got.regions = NULL;
