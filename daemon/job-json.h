@@ -5,6 +5,7 @@
 
 #include "conf/config.h"
 #include "jobs.h"
+#include "json-read.h"
 
 /* The protocol between the daemon and pmemnsd-worker (jobs.h): what each side writes and
  * reads. Readers are strict: what the other side did not write is -EBADMSG. */
@@ -20,8 +21,3 @@ int job_result_from_json(json_object *o, JobResult *res);
 
 /* One JSON object as a line on fd (a short write is retried; a gone reader ignored). */
 void json_write_line(int fd, json_object *o);
-
-static inline void json_object_putp(json_object **o) {
-        if (*o)
-                json_object_put(*o);
-}

@@ -129,9 +129,6 @@ static int run(void) {
         Job j = {};
         int r;
 
-        log_set_target(getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID") ? LOG_TARGET_JOURNAL
-                                                                           : LOG_TARGET_STDERR);
-        set_log_level_from_env();
         /* a kill at a fault point in the worker is the daemon's crash too: the service crash
          * and power cut the fault suite simulates (kill-worker kills the worker alone) */
         fault_also_hit(getppid());
@@ -195,9 +192,6 @@ static int run_plan(int argc, char *argv[]) {
         bool legend = true;
         int c, l;
 
-        log_set_target(getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID") ? LOG_TARGET_JOURNAL
-                                                                           : LOG_TARGET_STDERR);
-        set_log_level_from_env();
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (c) {
                 case 'p':
@@ -225,6 +219,9 @@ static int run_plan(int argc, char *argv[]) {
 int main(int argc, char *argv[]) {
         /* journalctl -t pmemnsd finds the worker's entries with the daemon's (log-struct.c) */
         program_invocation_short_name = (char *) "pmemnsd";
+        log_set_target(getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID") ? LOG_TARGET_JOURNAL
+                                                                           : LOG_TARGET_STDERR);
+        set_log_level_from_env();
         if (argc > 1 && streq(argv[1], "--plan"))
                 return run_plan(argc, argv) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         if (argc > 1) {

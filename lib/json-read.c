@@ -36,18 +36,20 @@ int json_u64_of(json_object *v, uint64_t *ret) {
         return 0;
 }
 
-void json_member_str(json_object *o, const char *key, char **ret, int *r) {
-        json_object *v = json_member(o, key, r);
+int json_string_dup(json_object *v, char **ret) {
         const char *s;
 
-        if (*r < 0 || !v)
-                return;
-        *r = json_string_of(v, &s);
-        if (*r < 0)
-                return;
+        if (json_string_of(v, &s) < 0)
+                return -EBADMSG;
         *ret = strdup(s);
-        if (!*ret)
-                *r = -ENOMEM;
+        return *ret ? 0 : -ENOMEM;
+}
+
+void json_member_str(json_object *o, const char *key, char **ret, int *r) {
+        json_object *v = json_member(o, key, r);
+
+        if (*r >= 0 && v)
+                *r = json_string_dup(v, ret);
 }
 
 const char *json_member_name(json_object *o, const char *key, int *r) {

@@ -9,10 +9,6 @@
 #include "util/macro.h"
 #include "util/strv.h"
 
-static inline void json_object_putp(json_object **o) {
-        json_object_put(*o);
-}
-
 /* Building: each put_*() adds one member and keeps the first error in *r, so that a builder
  * adds every field and checks once. A NULL json_object is JSON null to json-c. */
 
@@ -283,15 +279,6 @@ json_object *cxl_records_to_json(const CxlRecord *records, size_t n) {
  * struct and keeps the first error in *r; the struct's done function frees whatever was
  * read before an error. */
 
-static int string_dup(json_object *v, char **ret) {
-        const char *s;
-
-        if (json_string_of(v, &s) < 0)
-                return -EBADMSG;
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
-}
-
 /* into a char[37] (uuid, boot id): 36 characters at most */
 static void get_uuid(json_object *o, const char *key, char ret[static 37], int *r) {
         const char *s = json_member_name(o, key, r);
@@ -324,7 +311,7 @@ static void get_strv(json_object *o, const char *key, char ***ret, int *r) {
                 return;
         }
         for (size_t i = 0; i < n; i++) {
-                *r = string_dup(json_object_array_get_idx(v, i), &l[i]);
+                *r = json_string_dup(json_object_array_get_idx(v, i), &l[i]);
                 if (*r < 0)
                         return;
         }
@@ -352,7 +339,7 @@ static void get_strings(json_object *o, const char *key, size_t want, char ***re
                 json_object *e = json_object_array_get_idx(v, i);
 
                 if (e)
-                        *r = string_dup(e, &l[i]);
+                        *r = json_string_dup(e, &l[i]);
         }
 }
 

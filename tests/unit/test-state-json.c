@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include "json-read.h"
 #include "state-json.h"
 #include "tests.h"
 #include "util/macro.h"
@@ -88,10 +89,6 @@ static CxlRecord records[] = {
           .decoders = NULL, .creating = NULL, .boot_id = "" },
         { .name = NULL, .decoders = memdevs_empty, .creating = (char *) "" },
 };
-
-static inline void json_object_putp(json_object **o) {
-        json_object_put(*o);
-}
 
 static char *text(json_object *o) {
         return strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
